@@ -1,0 +1,283 @@
+"""Source-neutral domain model of one clinical trial.
+
+Every parser returns these objects and only the mapping turns them into triples.
+Enum values are the ClinicalTrials.gov API v2 codes, so records read from pages and
+from the registry's own JSON compare equal field by field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class OverallStatus(str, Enum):
+    ACTIVE_NOT_RECRUITING = "ACTIVE_NOT_RECRUITING"
+    COMPLETED = "COMPLETED"
+    ENROLLING_BY_INVITATION = "ENROLLING_BY_INVITATION"
+    NOT_YET_RECRUITING = "NOT_YET_RECRUITING"
+    RECRUITING = "RECRUITING"
+    SUSPENDED = "SUSPENDED"
+    TERMINATED = "TERMINATED"
+    WITHDRAWN = "WITHDRAWN"
+    AVAILABLE = "AVAILABLE"
+    NO_LONGER_AVAILABLE = "NO_LONGER_AVAILABLE"
+    TEMPORARILY_NOT_AVAILABLE = "TEMPORARILY_NOT_AVAILABLE"
+    APPROVED_FOR_MARKETING = "APPROVED_FOR_MARKETING"
+    WITHHELD = "WITHHELD"
+    UNKNOWN = "UNKNOWN"
+
+
+#: The statuses the registry allows as a "last known status" (a subset of OverallStatus).
+LAST_KNOWN_STATUSES = frozenset(
+    {
+        OverallStatus.ACTIVE_NOT_RECRUITING,
+        OverallStatus.COMPLETED,
+        OverallStatus.ENROLLING_BY_INVITATION,
+        OverallStatus.NOT_YET_RECRUITING,
+        OverallStatus.RECRUITING,
+        OverallStatus.SUSPENDED,
+        OverallStatus.TERMINATED,
+        OverallStatus.WITHDRAWN,
+        OverallStatus.UNKNOWN,
+    }
+)
+
+
+class Phase(str, Enum):
+    EARLY_PHASE1 = "EARLY_PHASE1"
+    PHASE1 = "PHASE1"
+    PHASE2 = "PHASE2"
+    PHASE3 = "PHASE3"
+    PHASE4 = "PHASE4"
+    NA = "NA"
+
+
+class StudyType(str, Enum):
+    INTERVENTIONAL = "INTERVENTIONAL"
+    OBSERVATIONAL = "OBSERVATIONAL"
+    EXPANDED_ACCESS = "EXPANDED_ACCESS"
+
+
+class Allocation(str, Enum):
+    RANDOMIZED = "RANDOMIZED"
+    NON_RANDOMIZED = "NON_RANDOMIZED"
+    NA = "NA"
+
+
+class InterventionModel(str, Enum):
+    SINGLE_GROUP = "SINGLE_GROUP"
+    PARALLEL = "PARALLEL"
+    CROSSOVER = "CROSSOVER"
+    FACTORIAL = "FACTORIAL"
+    SEQUENTIAL = "SEQUENTIAL"
+
+
+class PrimaryPurpose(str, Enum):
+    TREATMENT = "TREATMENT"
+    PREVENTION = "PREVENTION"
+    DIAGNOSTIC = "DIAGNOSTIC"
+    ECT = "ECT"
+    SUPPORTIVE_CARE = "SUPPORTIVE_CARE"
+    SCREENING = "SCREENING"
+    HEALTH_SERVICES_RESEARCH = "HEALTH_SERVICES_RESEARCH"
+    BASIC_SCIENCE = "BASIC_SCIENCE"
+    DEVICE_FEASIBILITY = "DEVICE_FEASIBILITY"
+    OTHER = "OTHER"
+
+
+class Masking(str, Enum):
+    NONE = "NONE"
+    SINGLE = "SINGLE"
+    DOUBLE = "DOUBLE"
+    TRIPLE = "TRIPLE"
+    QUADRUPLE = "QUADRUPLE"
+
+
+class InterventionType(str, Enum):
+    BEHAVIORAL = "BEHAVIORAL"
+    BIOLOGICAL = "BIOLOGICAL"
+    COMBINATION_PRODUCT = "COMBINATION_PRODUCT"
+    DEVICE = "DEVICE"
+    DIAGNOSTIC_TEST = "DIAGNOSTIC_TEST"
+    DIETARY_SUPPLEMENT = "DIETARY_SUPPLEMENT"
+    DRUG = "DRUG"
+    GENETIC = "GENETIC"
+    PROCEDURE = "PROCEDURE"
+    RADIATION = "RADIATION"
+    OTHER = "OTHER"
+
+
+class Sex(str, Enum):
+    ALL = "ALL"
+    FEMALE = "FEMALE"
+    MALE = "MALE"
+
+
+class OrganizationRole(str, Enum):
+    """How an organisation takes part; None on Organization when the source gives no role."""
+
+    LEAD_SPONSOR = "LEAD_SPONSOR"
+    COLLABORATOR = "COLLABORATOR"
+
+
+class AgencyClass(str, Enum):
+    NIH = "NIH"
+    FED = "FED"
+    OTHER_GOV = "OTHER_GOV"
+    INDIV = "INDIV"
+    INDUSTRY = "INDUSTRY"
+    NETWORK = "NETWORK"
+    AMBIG = "AMBIG"
+    OTHER = "OTHER"
+    UNKNOWN = "UNKNOWN"
+
+
+class OfficialRole(str, Enum):
+    STUDY_CHAIR = "STUDY_CHAIR"
+    STUDY_DIRECTOR = "STUDY_DIRECTOR"
+    PRINCIPAL_INVESTIGATOR = "PRINCIPAL_INVESTIGATOR"
+    SUB_INVESTIGATOR = "SUB_INVESTIGATOR"
+
+
+class CriterionKind(str, Enum):
+    INCLUSION = "inclusion"
+    EXCLUSION = "exclusion"
+
+
+class OutcomeKind(str, Enum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Organization:
+    name: str
+    role: OrganizationRole | None = None
+    agency_class: AgencyClass | None = None
+
+
+@dataclass(frozen=True)
+class Official:
+    """An overall official (principal investigator, study chair...)."""
+
+    name: str
+    role: OfficialRole | None = None
+    affiliation: str | None = None
+
+
+@dataclass(frozen=True)
+class Intervention:
+    name: str
+    type: InterventionType | None = None
+    description: str | None = None
+    other_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Arm:
+    label: str
+    description: str | None = None
+    #: Names of the interventions this arm receives, as the source pairs them.
+    intervention_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    measure: str
+    time_frame: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    facility: str | None = None
+    city: str | None = None
+    state: str | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    citation: str
+    pmid: str | None = None
+    doi: str | None = None
+
+
+@dataclass(frozen=True)
+class SecondaryId:
+    identifier: str
+    type: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """The file a trial was read from: what provenance and named graphs hang on."""
+
+    file_name: str
+    format: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One trial as one source document states it; a field the source does not state is None/()."""
+
+    source: SourceDocument
+    nct_id: str | None = None
+    org_study_id: str | None = None
+    secondary_ids: tuple[SecondaryId, ...] = ()
+    brief_title: str | None = None
+    official_title: str | None = None
+    acronym: str | None = None
+    overall_status: OverallStatus | None = None
+    last_known_status: OverallStatus | None = None
+    why_stopped: str | None = None
+    status_verified_date: str | None = None
+    phases: tuple[Phase, ...] = ()
+    study_type: StudyType | None = None
+    enrollment: int | None = None
+    start_date: str | None = None
+    completion_date: str | None = None
+    first_posted: str | None = None
+    last_update_posted: str | None = None
+    organizations: tuple[Organization, ...] = ()
+    officials: tuple[Official, ...] = ()
+    conditions: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    interventions: tuple[Intervention, ...] = ()
+    arms: tuple[Arm, ...] = ()
+    allocation: Allocation | None = None
+    intervention_model: InterventionModel | None = None
+    primary_purpose: PrimaryPurpose | None = None
+    masking: Masking | None = None
+    min_age: str | None = None
+    max_age: str | None = None
+    sex: Sex | None = None
+    healthy_volunteers: bool | None = None
+    inclusion_criteria: tuple[str, ...] = ()
+    exclusion_criteria: tuple[str, ...] = ()
+    primary_outcomes: tuple[Outcome, ...] = ()
+    secondary_outcomes: tuple[Outcome, ...] = ()
+    locations: tuple[Location, ...] = ()
+    references: tuple[Reference, ...] = ()
+    related_trials: tuple[str, ...] = ()
+    brief_summary: str | None = None
+    detailed_description: str | None = None
+    has_results: bool | None = None
+    is_fda_regulated_drug: bool | None = None
+    is_fda_regulated_device: bool | None = None
+    has_dmc: bool | None = None
+    #: Lines or sections of the document that no field took, kept so nothing is lost silently.
+    unmapped: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def lead_sponsor(self) -> str | None:
+        return next(
+            (o.name for o in self.organizations if o.role is OrganizationRole.LEAD_SPONSOR), None
+        )
+
+    @property
+    def collaborators(self) -> tuple[str, ...]:
+        return tuple(o.name for o in self.organizations if o.role is OrganizationRole.COLLABORATOR)

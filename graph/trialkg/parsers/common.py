@@ -1,0 +1,251 @@
+"""Value readers shared by the page parsers: the registry's codes written the ways pages write them.
+
+Each reader returns None for text it cannot read, never a guess, so callers can keep the
+text as unmapped instead of inventing a value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from enum import Enum
+from typing import TypeVar
+
+from ..model import Phase, Reference
+
+E = TypeVar("E", bound=Enum)
+
+NCT_ID = re.compile(r"\bNCT\d{8}\b")
+_NCT_FULL = re.compile(r"^NCT\d{8}$")
+
+#: Words pages print for "not stated"; read as None.
+NULL_WORDS = frozenset({"", "none", "n/a", "na", "null", "-", "not provided", "not applicable"})
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for m in names
+}
+
+
+def code_key(text: str) -> str:
+    """Fold a label to the shape of an API v2 code: 'Not Yet Recruiting' -> 'NOT_YET_RECRUITING'.
+
+    >>> code_key("Active, not recruiting")
+    'ACTIVE_NOT_RECRUITING'
+    """
+    return re.sub(r"[^A-Z0-9]+", "_", text.upper()).strip("_")
+
+
+def parse_enum(enum: type[E], text: str | None, aliases: dict[str, E] | None = None) -> E | None:
+    """Read an enum member from its code or its human label; None if it is neither.
+
+    >>> from trialkg.model import Sex
+    >>> parse_enum(Sex, "All")
+    <Sex.ALL: 'ALL'>
+    """
+    if text is None:
+        return None
+    key = code_key(text)
+    if aliases and key in aliases:
+        return aliases[key]
+    try:
+        return enum[key]  # type: ignore[no-any-return]
+    except KeyError:
+        return None
+
+
+_PHASE_WORDS = {
+    "EARLY_PHASE1": (Phase.EARLY_PHASE1,),
+    "EARLY_PHASE_1": (Phase.EARLY_PHASE1,),
+    "PHASE_0": (Phase.EARLY_PHASE1,),
+    "NA": (Phase.NA,),
+    "N_A": (Phase.NA,),
+    "NOT_APPLICABLE": (Phase.NA,),
+}
+
+
+def parse_phases(text: str | None) -> tuple[Phase, ...] | None:
+    """Read a phase statement: 'Phase 2', 'Phase 1/Phase 2', 'Phase 2/3', 'PHASE1, PHASE2', 'NA'.
+
+    >>> parse_phases("Phase 1/Phase 2")
+    (<Phase.PHASE1: 'PHASE1'>, <Phase.PHASE2: 'PHASE2'>)
+    >>> parse_phases("Phase 2/3")
+    (<Phase.PHASE2: 'PHASE2'>, <Phase.PHASE3: 'PHASE3'>)
+    """
+    if text is None:
+        return None
+    key = code_key(text)
+    if key in _PHASE_WORDS:
+        return _PHASE_WORDS[key]
+    # "PHASE1_PHASE2", "PHASE_1_PHASE_2", "PHASE_2_3", "PHASE_1_2"
+    if not re.fullmatch(r"(PHASE_?[1-4]|[1-4])(_(PHASE_?)?[1-4])*", key) or not key.startswith("PHASE"):
+        return None
+    numbers = re.findall(r"[1-4]", key)
+    return tuple(Phase[f"PHASE{n}"] for n in dict.fromkeys(numbers))
+
+
+def parse_date(text: str | None) -> str | None:
+    """ISO 8601 at the precision stated: '2019-10-23', '2019-10', 'June 2019', 'June 1, 2019'.
+
+    Impossible dates ('2019-13-45') give None.
+
+    >>> parse_date("June 1, 2019"), parse_date("2019-10"), parse_date("2019-13-45")
+    ('2019-06-01', '2019-10', None)
+    """
+    if text is None:
+        return None
+    t = text.strip()
+    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", t)
+    if m:
+        year, month, day = m.group(1), m.group(2), m.group(3)
+    else:
+        m = re.fullmatch(r"([A-Za-z]+)\.?\s+(?:(\d{1,2}),?\s+)?(\d{4})", t)
+        if not m or m.group(1).lower() not in _MONTHS:
+            m2 = re.fullmatch(r"(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})", t)
+            if not m2 or m2.group(2).lower() not in _MONTHS:
+                return None
+            year, month, day = m2.group(3), str(_MONTHS[m2.group(2).lower()]), m2.group(1)
+        else:
+            year, month, day = m.group(3), str(_MONTHS[m.group(1).lower()]), m.group(2)
+    if month is None:
+        return year
+    mo = int(month)
+    if not 1 <= mo <= 12:
+        return None
+    if day is None:
+        return f"{year}-{mo:02d}"
+    d = int(day)
+    days_in_month = [31, 29 if _leap(int(year)) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    if not 1 <= d <= days_in_month[mo - 1]:
+        return None
+    return f"{year}-{mo:02d}-{d:02d}"
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+_AGE_UNITS = {
+    "year": "Years",
+    "years": "Years",
+    "yr": "Years",
+    "yrs": "Years",
+    "y": "Years",
+    "month": "Months",
+    "months": "Months",
+    "week": "Weeks",
+    "weeks": "Weeks",
+    "day": "Days",
+    "days": "Days",
+    "hour": "Hours",
+    "hours": "Hours",
+    "minute": "Minutes",
+    "minutes": "Minutes",
+}
+
+
+def parse_age(text: str | None) -> str | None:
+    """An age limit in the registry's form, '18 Years', '6 Months'; None for 'N/A' or junk.
+
+    >>> parse_age("18 years"), parse_age("1 Year"), parse_age("N/A")
+    ('18 Years', '1 Year', None)
+    """
+    if text is None:
+        return None
+    m = re.fullmatch(r"\s*(\d+)\s*([A-Za-z]+)\s*(?:old)?\s*", text)
+    if not m or m.group(2).lower() not in _AGE_UNITS:
+        return None
+    number, unit = int(m.group(1)), _AGE_UNITS[m.group(2).lower()]
+    # The registry writes the singular for 1 ("1 Year"), the plural otherwise.
+    return f"{number} {unit[:-1] if number == 1 else unit}"
+
+
+_TRUE = frozenset({"true", "yes", "y", "accepts healthy volunteers"})
+_FALSE = frozenset({"false", "no", "n"})
+
+
+def parse_bool(text: str | None) -> bool | None:
+    """'True'/'Yes' -> True, 'False'/'No' -> False, anything else None."""
+    if text is None:
+        return None
+    t = text.strip().lower()
+    return True if t in _TRUE else False if t in _FALSE else None
+
+
+def null_if_empty(text: str | None) -> str | None:
+    """The stripped text, or None for the words pages use for 'not stated'."""
+    if text is None:
+        return None
+    t = text.strip()
+    return None if t.lower() in NULL_WORDS else t
+
+
+def is_nct_id(text: str) -> bool:
+    return bool(_NCT_FULL.match(text.strip()))
+
+
+_PMID = re.compile(r"\bPMID:?\s*(\d{1,9})\b", re.IGNORECASE)
+_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
+
+
+def parse_citation(text: str) -> Reference:
+    """A reference from its citation text, with the PMID and DOI it states.
+
+    >>> parse_citation("Smith J. A trial. Lancet. 2020. doi: 10.1000/xyz.1. PMID: 123").doi
+    '10.1000/xyz.1'
+    """
+    citation = text.strip()
+    pmid = _PMID.search(citation)
+    doi = _DOI.search(citation)
+    return Reference(
+        citation=citation,
+        pmid=pmid.group(1) if pmid else None,
+        doi=doi.group(1).rstrip(".,;)") if doi else None,
+    )
+
+
+_BULLET = re.compile(r"^\s*(?:[*\u2022\u00b7\-\u2013]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s+")
+
+
+def is_bullet(line: str) -> bool:
+    """A line that starts a list item: '* x', '- x', '• x', '1. x', '2) x', 'a) x'."""
+    return bool(_BULLET.match(line))
+
+
+def strip_bullet(line: str) -> str:
+    """The item text without its list marker."""
+    return _BULLET.sub("", line, count=1).strip()
+
+
+def criteria_items(lines: Iterable[str]) -> Iterator[str]:
+    """One criterion per bullet or numbered line; an unmarked line continues the item before it."""
+    current: str | None = None
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            continue
+        if is_bullet(raw) or current is None:
+            if current:
+                yield current
+            current = strip_bullet(raw) if is_bullet(raw) else line
+        else:
+            current = f"{current} {line}"
+    if current:
+        yield current

@@ -1,0 +1,15 @@
+"""Placeholder: being written."""
+from __future__ import annotations
+from collections.abc import Iterator
+from pathlib import Path
+from ..model import SourceDocument, Trial
+
+FORMAT = "compass"
+
+
+def sniff(head: str) -> int:
+    return 0
+
+
+def parse(path: Path, source: SourceDocument) -> Iterator[Trial]:
+    raise NotImplementedError

@@ -1,0 +1,111 @@
+"""The JSON form of a trial (`../shared/contract/trial-record.schema.json`), from the domain model.
+
+`trialkg show` builds the same dict from the graph (see `readback.py`); the round-trip tests
+compare the two, so this module is the contract's single Python statement.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from .model import Trial
+
+#: Contract keys, in the contract's order; `show --json` prints them first, extras after.
+CONTRACT_KEYS = (
+    "id", "sources", "nct_id", "org_study_id", "brief_title", "official_title", "acronym",
+    "overall_status", "last_known_status", "phases", "study_type", "enrollment",
+    "start_date", "completion_date", "first_posted", "last_update_posted",
+    "lead_sponsor", "collaborators", "conditions", "interventions", "arms",
+    "allocation", "intervention_model", "primary_purpose", "masking",
+    "min_age", "max_age", "sex", "healthy_volunteers",
+    "inclusion_criteria", "exclusion_criteria",
+    "primary_outcomes", "secondary_outcomes", "locations", "references", "related_trials",
+)  # fmt: skip
+
+#: Keys added beyond the contract (it allows more); each is null or [] when not stated.
+EXTRA_KEYS = (
+    "secondary_ids", "organizations", "officials", "keywords", "brief_summary",
+    "detailed_description", "why_stopped", "status_verified_date", "has_results",
+    "is_fda_regulated_drug", "is_fda_regulated_device", "has_dmc",
+)  # fmt: skip
+
+
+def _code(value: Enum | None) -> str | None:
+    return None if value is None else str(value.value)
+
+
+def to_record(trial: Trial, *, trial_id: str, sources: list[str]) -> dict[str, Any]:
+    """The contract record of one parsed trial (what `show --json` must print for it)."""
+    t = trial
+    record: dict[str, Any] = {
+        "id": trial_id,
+        "sources": sources,
+        "nct_id": t.nct_id,
+        "org_study_id": t.org_study_id,
+        "brief_title": t.brief_title,
+        "official_title": t.official_title,
+        "acronym": t.acronym,
+        "overall_status": _code(t.overall_status),
+        "last_known_status": _code(t.last_known_status),
+        "phases": [p.value for p in t.phases],
+        "study_type": _code(t.study_type),
+        "enrollment": t.enrollment,
+        "start_date": t.start_date,
+        "completion_date": t.completion_date,
+        "first_posted": t.first_posted,
+        "last_update_posted": t.last_update_posted,
+        "lead_sponsor": t.lead_sponsor,
+        "collaborators": list(t.collaborators),
+        "conditions": list(t.conditions),
+        "interventions": [
+            {"type": _code(i.type), "name": i.name, "description": i.description,
+             "other_names": list(i.other_names)}
+            for i in t.interventions
+        ],
+        "arms": [
+            {"label": a.label, "description": a.description,
+             "intervention_names": list(a.intervention_names)}
+            for a in t.arms
+        ],
+        "allocation": _code(t.allocation),
+        "intervention_model": _code(t.intervention_model),
+        "primary_purpose": _code(t.primary_purpose),
+        "masking": _code(t.masking),
+        "min_age": t.min_age,
+        "max_age": t.max_age,
+        "sex": _code(t.sex),
+        "healthy_volunteers": t.healthy_volunteers,
+        "inclusion_criteria": list(t.inclusion_criteria),
+        "exclusion_criteria": list(t.exclusion_criteria),
+        "primary_outcomes": [_outcome(o) for o in t.primary_outcomes],
+        "secondary_outcomes": [_outcome(o) for o in t.secondary_outcomes],
+        "locations": [
+            {"facility": loc.facility, "city": loc.city, "state": loc.state, "country": loc.country}
+            for loc in t.locations
+        ],
+        "references": [{"citation": r.citation, "pmid": r.pmid, "doi": r.doi} for r in t.references],
+        "related_trials": list(t.related_trials),
+        "secondary_ids": [{"id": s.identifier, "type": s.type} for s in t.secondary_ids],
+        "organizations": [
+            {"name": o.name, "role": _code(o.role), "agency_class": _code(o.agency_class)}
+            for o in t.organizations
+        ],
+        "officials": [
+            {"name": o.name, "role": _code(o.role), "affiliation": o.affiliation} for o in t.officials
+        ],
+        "keywords": list(t.keywords),
+        "brief_summary": t.brief_summary,
+        "detailed_description": t.detailed_description,
+        "why_stopped": t.why_stopped,
+        "status_verified_date": t.status_verified_date,
+        "has_results": t.has_results,
+        "is_fda_regulated_drug": t.is_fda_regulated_drug,
+        "is_fda_regulated_device": t.is_fda_regulated_device,
+        "has_dmc": t.has_dmc,
+    }
+    return record
+
+
+def _outcome(o: Any) -> dict[str, Any]:
+    return {"measure": o.measure, "time_frame": o.time_frame, "description": o.description}
