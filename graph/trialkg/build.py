@@ -1,0 +1,216 @@
+"""`trialkg build`: documents in, one trial at a time through parse -> map -> validate -> store, exports out.
+
+A bad document is reported and skipped, never fatal: the rest of the build goes on and the
+report names the file and the problem.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from . import export, iri
+from .errors import TrialkgError
+from .mapping import map_trial
+from .parsers import parse_file
+from .resources import sample_files
+from .store import quads
+from .validate import ShaclResult, is_violation, sort_key, validate_triples
+
+REPORT_FILE = "build-report.json"
+SHACL_REPORT_FILE = "validation-report.ttl"
+
+
+@dataclass
+class DocumentReport:
+    """What became of one input document."""
+
+    file: str
+    format: str | None = None
+    trials: list[str] = field(default_factory=list)
+    triples: int = 0
+    unmapped: int = 0
+    error: str | None = None
+
+
+@dataclass
+class TrialResult:
+    """A SHACL result with the trial and source document it belongs to."""
+
+    trial: str
+    source: str
+    result: ShaclResult
+
+
+@dataclass
+class BuildReport:
+    documents: list[DocumentReport] = field(default_factory=list)
+    shacl: list[TrialResult] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[DocumentReport]:
+        return [d for d in self.documents if d.error]
+
+    @property
+    def trial_count(self) -> int:
+        return sum(len(d.trials) for d in self.documents)
+
+    @property
+    def violations(self) -> int:
+        return sum(1 for r in self.shacl if is_violation(r.result))
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for r in self.shacl if r.result.severity == "Warning")
+
+    @property
+    def conforms(self) -> bool:
+        return self.violations == 0
+
+    @property
+    def exit_code(self) -> int:
+        """0 all read and conforming; 1 a document failed or the data does not conform."""
+        return 0 if self.conforms and not self.failed else 1
+
+    def summary(self) -> str:
+        verdict = "conforms" if self.conforms else "does NOT conform"
+        return (
+            f"SHACL: {self.trial_count} trials validated, {verdict} "
+            f"({self.violations} violations, {self.warnings} warnings)"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The deterministic part of the report (no timings, no absolute paths)."""
+        return {
+            "documents": [asdict(d) for d in self.documents],
+            "trials": self.trial_count,
+            "failed_documents": len(self.failed),
+            "shacl": {
+                "conforms": self.conforms,
+                "violations": self.violations,
+                "warnings": self.warnings,
+                "results": [
+                    {"trial": r.trial, "source": r.source, **asdict(r.result)} for r in self.shacl
+                ],
+            },
+        }
+
+
+def expand_inputs(inputs: Sequence[str]) -> tuple[list[Path], list[DocumentReport]]:
+    """Files, folders (searched recursively) and glob patterns -> sorted files; unmatched inputs as errors."""
+    files: dict[Path, None] = {}
+    missing = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_file():
+            files[path] = None
+        elif path.is_dir():
+            files.update(dict.fromkeys(_documents_under(path)))
+        else:
+            matches = sorted(Path(m) for m in glob.glob(item, recursive=True))
+            found = [m for m in matches if m.is_file()] + [
+                f for m in matches if m.is_dir() for f in _documents_under(m)
+            ]
+            if found:
+                files.update(dict.fromkeys(found))
+            else:
+                missing.append(DocumentReport(file=item, error=f"{item}: no such file, folder or matching glob"))
+    return sorted(files), missing
+
+
+def _documents_under(folder: Path) -> Iterator[Path]:
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts):
+            yield p
+
+
+def build(
+    inputs: Sequence[str],
+    out_dir: Path,
+    *,
+    formats: Iterable[str] = export.FORMATS,
+    progress: Callable[[Path], None] | None = None,
+) -> BuildReport:
+    """Build the graph from `inputs` (no inputs: the bundled samples) and write it under `out_dir`."""
+    if inputs:
+        paths, report_missing = expand_inputs(inputs)
+    else:
+        paths, report_missing = sample_files(), []
+    report = BuildReport(documents=list(report_missing))
+    store = ox.Store()
+    for path in paths:
+        report.documents.append(_build_document(path, store, report))
+        if progress:
+            progress(path)
+    report.documents.sort(key=lambda d: d.file)
+    report.shacl.sort(key=lambda r: (r.trial, r.source, *sort_key(r.result)))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report.written = export.export(store, out_dir, formats)
+    _write_reports(report, out_dir)
+    return report
+
+
+def _build_document(path: Path, store: ox.Store, report: BuildReport) -> DocumentReport:
+    doc = DocumentReport(file=str(path))
+    try:
+        for trial in parse_file(path):
+            doc.format = trial.source.format
+            mapped = map_trial(trial)
+            results = validate_triples(mapped.triples)
+            store.extend(quads(mapped.triples, mapped.graph_iri))
+            doc.trials.append(str(mapped.trial_iri))
+            doc.triples += len(mapped.triples)
+            doc.unmapped += len(trial.unmapped)
+            report.shacl.extend(TrialResult(str(mapped.trial_iri), path.name, r) for r in results)
+    except TrialkgError as exc:
+        doc.error = str(exc)
+    except Exception as exc:  # noqa: BLE001 - one document's bug must not end the build
+        doc.error = f"{path}: internal error while reading the document ({type(exc).__name__}: {exc})"
+    return doc
+
+
+def _write_reports(report: BuildReport, out_dir: Path) -> None:
+    text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+    export.write_text_atomic(out_dir / REPORT_FILE, text)
+    export.write_atomic(out_dir / SHACL_REPORT_FILE, lambda fh: fh.write(shacl_report_turtle(report)))
+
+
+def shacl_report_turtle(report: BuildReport) -> bytes:
+    """The build's SHACL validation report as RDF, results given stable IRIs so the bytes repeat."""
+    sh = "http://www.w3.org/ns/shacl#"
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    root = ox.NamedNode(f"{iri.BASE}report/validation")
+    triples = [
+        ox.Triple(root, rdf_type, ox.NamedNode(sh + "ValidationReport")),
+        ox.Triple(root, ox.NamedNode(sh + "conforms"), ox.Literal(str(report.conforms).lower(),
+                  datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))),
+    ]  # fmt: skip
+    for item in report.shacl:
+        r = item.result
+        key = "\x1f".join((item.trial, item.source, *sort_key(r)))
+        node = ox.NamedNode(f"{iri.BASE}report/result/{hashlib.sha256(key.encode()).hexdigest()[:24]}")
+        triples += [
+            ox.Triple(root, ox.NamedNode(sh + "result"), node),
+            ox.Triple(node, rdf_type, ox.NamedNode(sh + "ValidationResult")),
+            ox.Triple(node, ox.NamedNode(sh + "focusNode"), ox.NamedNode(r.focus)),
+            ox.Triple(node, ox.NamedNode(sh + "resultSeverity"), ox.NamedNode(sh + r.severity)),
+            ox.Triple(node, ox.NamedNode(sh + "resultMessage"), ox.Literal(r.message)),
+            ox.Triple(node, ox.NamedNode(sh + "sourceConstraintComponent"), ox.NamedNode(r.component)),
+        ]
+        if r.path:
+            triples.append(ox.Triple(node, ox.NamedNode(sh + "resultPath"), ox.NamedNode(r.path)))
+        if r.value is not None:
+            triples.append(ox.Triple(node, ox.NamedNode(sh + "value"), ox.Literal(r.value)))
+    out = ox.serialize(
+        sorted(set(triples), key=str), format=ox.RdfFormat.TURTLE, prefixes={"sh": sh, "trialkg": iri.ONTOLOGY}
+    )
+    assert isinstance(out, bytes)
+    return out

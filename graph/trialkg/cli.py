@@ -1,0 +1,217 @@
+"""The `trialkg` command: a thin layer over the library. Exit codes as pySHACL: 0 ok, 1 not conforming, 2 error."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import pyoxigraph as ox
+
+from . import __version__, export
+from .build import build as run_build
+from .errors import TrialkgError
+from .readback import list_trials, read_trial, resolve_trial
+from .store import open_graph
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_OUT = Path("output")
+
+graph_option = click.option(
+    "--graph",
+    "graph_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_OUT,
+    show_default=True,
+    help="Folder of a built graph (what `trialkg build` wrote).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
+
+
+def _errors_exit_2(func: F) -> F:
+    """Our own errors become one readable line on stderr and exit code 2, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TrialkgError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="trialkg")
+def main() -> None:
+    """Clinical-trial documents in, a validated linked-data knowledge graph out."""
+
+
+@main.command()
+@click.argument("inputs", nargs=-1)
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True,
+    help="Folder the graph, its exports and the reports are written to.",
+)  # fmt: skip
+@click.option(
+    "--format", "formats", type=click.Choice(export.FORMATS), multiple=True,
+    help="Export format(s) to write (repeatable). Default: all of nq, nt, ttl, jsonld.",
+)  # fmt: skip
+@json_option
+@_errors_exit_2
+def build(inputs: tuple[str, ...], out_dir: Path, formats: tuple[str, ...], as_json: bool) -> None:
+    """Build the graph from INPUTS: files, folders or globs (none: the bundled sample documents).
+
+    Reads each document, maps it to RDF, validates it with the SHACL shapes and writes Turtle,
+    JSON-LD, N-Triples and N-Quads (one named graph per source) under --out. A document that
+    cannot be read is reported and skipped; the exit code is then 1.
+    """
+    started = time.perf_counter()
+    show_progress = sys.stderr.isatty()
+    with click.progressbar(length=0, label="building", file=sys.stderr, hidden=not show_progress) as bar:
+        report = run_build(list(inputs), out_dir, formats=formats or export.FORMATS, progress=lambda _p: bar.update(1))
+    elapsed = time.perf_counter() - started
+    if as_json:
+        _print_json({**report.to_json(), "written": [str(p) for p in report.written]})
+    else:
+        for doc in report.documents:
+            if doc.error:
+                click.echo(f"FAILED  {doc.error}", err=True)
+            else:
+                click.echo(f"ok      {doc.file} [{doc.format}] {len(doc.trials)} trial(s), {doc.triples} triples")
+        triples = sum(d.triples for d in report.documents)
+        click.echo(
+            f"{len(report.documents)} documents, {report.trial_count} trials, {triples} triples, "
+            f"{len(report.failed)} failed, in {elapsed:.2f} s"
+        )
+        click.echo(report.summary())
+        click.echo("wrote " + ", ".join(str(p) for p in report.written))
+    sys.exit(report.exit_code)
+
+
+@main.command(name="list")
+@graph_option
+@json_option
+@_errors_exit_2
+def list_command(graph_dir: Path, as_json: bool) -> None:
+    """List the trials in a built graph."""
+    trials = list_trials(open_graph(graph_dir))
+    if as_json:
+        _print_json(trials)
+        return
+    for t in trials:
+        click.echo(f"{t['nct_id'] or '-':12} {t['brief_title'] or '(no title)'}  [{', '.join(t['sources'])}]")
+        if not t["nct_id"]:
+            click.echo(f"{'':12} id: {t['id']}")
+
+
+@main.command()
+@click.argument("ident", metavar="ID")
+@graph_option
+@json_option
+@_errors_exit_2
+def show(ident: str, graph_dir: Path, as_json: bool) -> None:
+    """Show one trial (ID: an NCT id or a trial IRI), read back out of the graph."""
+    store = open_graph(graph_dir)
+    record = read_trial(store, resolve_trial(store, ident))
+    if as_json:
+        _print_json(record)
+        return
+    for key, value in record.items():
+        if value in (None, []):
+            continue
+        if isinstance(value, list):
+            click.echo(f"{key}:")
+            for item in value:
+                text = ", ".join(f"{k}={v}" for k, v in item.items() if v not in (None, [])) if isinstance(item, dict) else item
+                click.echo(f"  - {text}")
+        else:
+            click.echo(f"{key}: {value}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@graph_option
+@json_option
+@_errors_exit_2
+def validate(files: tuple[Path, ...], graph_dir: Path, as_json: bool) -> None:
+    """Validate a built graph (or RDF FILES) against the SHACL shapes. Exit 0 conforms, 1 not, 2 error."""
+    from .validate_cli import run_validate
+
+    sys.exit(run_validate(list(files), graph_dir, as_json=as_json))
+
+
+@main.command()
+@click.argument("query")
+@graph_option
+@json_option
+@_errors_exit_2
+def query(query: str, graph_dir: Path, as_json: bool) -> None:
+    """Run a SPARQL query (text, or a .rq file) over the built graph (all named graphs as one)."""
+    path = Path(query)
+    text = path.read_text(encoding="utf-8") if query.endswith(".rq") and path.is_file() else query
+    store = open_graph(graph_dir)
+    try:
+        result = store.query(text, use_default_graph_as_union=True)
+    except SyntaxError as exc:
+        raise TrialkgError(f"SPARQL syntax error: {exc}") from exc
+    if isinstance(result, ox.QueryBoolean):
+        click.echo(json.dumps({"head": {}, "boolean": bool(result)}) if as_json else str(bool(result)).lower())
+    elif isinstance(result, ox.QuerySolutions):
+        if as_json:
+            data = result.serialize(format=ox.QueryResultsFormat.JSON)
+            assert isinstance(data, bytes)
+            click.echo(json.dumps(json.loads(data), indent=2, ensure_ascii=False))
+        else:
+            _print_table(result)
+    else:
+        data = ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
+        assert isinstance(data, bytes)
+        click.echo(data.decode("utf-8"), nl=False)
+
+
+def _print_table(solutions: ox.QuerySolutions) -> None:
+    names = [v.value for v in solutions.variables]
+    rows = [[_cell(s[n]) for n in names] for s in solutions]
+    widths = [min(60, max([len(n)] + [len(r[i]) for r in rows])) for i, n in enumerate(names)]
+    click.echo("  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)))
+    click.echo("  ".join("-" * w for w in widths))
+    for r in rows:
+        click.echo("  ".join(c[:w].ljust(w) for c, w in zip(r, widths, strict=True)))
+    click.echo(f"({len(rows)} rows)")
+
+
+def _cell(term: Any) -> str:
+    return "" if term is None else str(term.value)
+
+
+@main.command()
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="The trialkg source checkout.")  # fmt: skip
+@click.option("--check", is_flag=True, help="Only report drift (exit 1), write nothing.")
+def gen(root: Path, check: bool) -> None:
+    """Regenerate ontology/context.jsonld and graph/trialkg/vocab.py from ontology/trialkg.ttl."""
+    from .gen import generated_files, write_generated
+
+    if check:
+        stale = [p for p, text in generated_files(root).items() if not p.exists() or p.read_text("utf-8") != text]
+        for p in stale:
+            click.echo(f"out of date: {p}")
+        sys.exit(1 if stale else 0)
+    for p in write_generated(root):
+        click.echo(f"wrote {p}")
+
+
+if __name__ == "__main__":
+    main()

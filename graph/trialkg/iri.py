@@ -1,0 +1,121 @@
+"""The one place that mints IRIs: deterministic, from natural keys, under one base.
+
+Trials by NCT id; a trial without one by sponsor + org study id, else a hash of its content.
+Shared entities (conditions, intervention concepts, organisations) by normalised name, so two
+trials that name the same thing point at one node. Child nodes by parent IRI + kind + position.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+BASE = "https://w3id.org/trialkg/"
+ONTOLOGY = "https://w3id.org/trialkg/ontology#"
+CODE = "https://w3id.org/trialkg/code/"
+
+#: Prefixes used in every export; names follow Bioregistry where one exists.
+PREFIXES = {
+    "trialkg": ONTOLOGY,
+    "code": CODE,
+    "trial": f"{BASE}trial/",
+    "condition": f"{BASE}condition/",
+    "intervention": f"{BASE}intervention/",
+    "organization": f"{BASE}organization/",
+    "source": f"{BASE}source/",
+    "clinicaltrials": "https://clinicaltrials.gov/study/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+
+_NCT = re.compile(r"^NCT\d{8}$")
+_TRIAL = re.compile(rf"^{re.escape(BASE)}trial/(NCT\d{{8}})$")
+
+
+def slug(name: str) -> str:
+    """A readable, IRI-safe key for a name: case, accents, punctuation and spacing folded.
+
+    Names with no ASCII letters or digits get a hash, so every name has a key.
+
+    >>> slug("Henoch-schönlein  Purpura"), slug("Systemic Lupus Erythematosus")
+    ('henoch-schonlein-purpura', 'systemic-lupus-erythematosus')
+    """
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    key = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+    if not key or _lossy(name, key):
+        return "h-" + hashlib.sha256(name.casefold().strip().encode("utf-8")).hexdigest()[:20]
+    return key[:120]
+
+
+def _lossy(name: str, key: str) -> bool:
+    # Letters outside Latin (CJK, Cyrillic...) vanish in ASCII folding; hash those names instead.
+    letters = [c for c in name if c.isalnum()]
+    kept = sum(1 for c in letters if unicodedata.normalize("NFKD", c).encode("ascii", "ignore"))
+    return kept < len(letters)
+
+
+def trial(nct_id: str) -> str:
+    """>>> trial("NCT04136106")
+    'https://w3id.org/trialkg/trial/NCT04136106'
+    """
+    if not _NCT.match(nct_id):
+        raise ValueError(f"not an NCT id: {nct_id!r}")
+    return f"{BASE}trial/{nct_id}"
+
+
+def trial_by_key(*parts: str) -> str:
+    """A trial without an NCT id, keyed by the hash of its natural key parts (or its content)."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
+    return f"{BASE}trial/key-{digest}"
+
+
+def nct_of_trial(iri: str) -> str | None:
+    """The NCT id a trial IRI was minted from, if it was minted from one."""
+    m = _TRIAL.match(iri)
+    return m.group(1) if m else None
+
+
+def child(parent: str, kind: str, position: int) -> str:
+    """A node that belongs to one trial: its arms, criteria, outcomes, sites...
+
+    >>> child("https://w3id.org/trialkg/trial/NCT04136106", "arm", 1)
+    'https://w3id.org/trialkg/trial/NCT04136106/arm/1'
+    """
+    return f"{parent}/{kind}/{position}"
+
+
+def condition(name: str) -> str:
+    return f"{BASE}condition/{slug(name)}"
+
+
+def intervention_concept(name: str) -> str:
+    return f"{BASE}intervention/{slug(name)}"
+
+
+def organization(name: str) -> str:
+    return f"{BASE}organization/{slug(_org_key(name))}"
+
+
+def _org_key(name: str) -> str:
+    # "The First Hospital..." and "First Hospital..." are one organisation.
+    return re.sub(r"^\s*the\s+", "", name, flags=re.IGNORECASE)
+
+
+def source(sha256: str) -> str:
+    """Content-addressed: the same bytes are the same source whatever the file is called."""
+    return f"{BASE}source/{sha256}"
+
+
+def code(scheme: str, value: str) -> str:
+    """>>> code("Phase", "PHASE2")
+    'https://w3id.org/trialkg/code/Phase-PHASE2'
+    """
+    return f"{CODE}{scheme}-{value}"
+
+
+def term(name: str) -> str:
+    return f"{ONTOLOGY}{name}"

@@ -1,0 +1,67 @@
+"""SHACL validation of trial graphs with pySHACL, results as plain data for reports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pyshacl
+import rdflib
+from rdflib.namespace import RDF, SH
+
+from .resources import shapes_graph
+
+_SEVERITY = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+
+
+@dataclass(frozen=True)
+class ShaclResult:
+    """One SHACL validation result, in words: what failed, where, how bad."""
+
+    focus: str
+    path: str | None
+    severity: str
+    message: str
+    component: str
+    value: str | None
+
+
+def validate_graph(data: rdflib.Graph) -> list[ShaclResult]:
+    """Every result of validating `data` against the shipped shapes, sorted (deterministic)."""
+    _conforms, report, _text = pyshacl.validate(
+        data,
+        shacl_graph=shapes_graph(),
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+    )
+    return sorted(_results(report), key=sort_key)
+
+
+def validate_triples(triples: Iterable[tuple[rdflib.term.Node, rdflib.term.Node, rdflib.term.Node]]) -> list[ShaclResult]:
+    graph = rdflib.Graph()
+    for triple in triples:
+        graph.add(triple)
+    return validate_graph(graph)
+
+
+def _results(report: rdflib.Graph) -> Iterable[ShaclResult]:
+    for node in report.subjects(RDF.type, SH.ValidationResult):
+        path = report.value(node, SH.resultPath)
+        value = report.value(node, SH.value)
+        yield ShaclResult(
+            focus=str(report.value(node, SH.focusNode)),
+            path=None if path is None or isinstance(path, rdflib.BNode) else str(path),
+            severity=_SEVERITY.get(report.value(node, SH.resultSeverity), "Violation"),  # type: ignore[arg-type]
+            message=str(report.value(node, SH.resultMessage) or ""),
+            component=str(report.value(node, SH.sourceConstraintComponent)),
+            value=None if value is None or isinstance(value, rdflib.BNode) else str(value),
+        )
+
+
+def sort_key(r: ShaclResult) -> tuple[str, ...]:
+    return (r.focus, r.path or "", r.severity, r.component, r.message, r.value or "")
+
+
+def is_violation(result: ShaclResult) -> bool:
+    return result.severity == "Violation"
