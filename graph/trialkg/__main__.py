@@ -1,0 +1,5 @@
+"""`python -m trialkg` is the `trialkg` command."""
+
+from .cli import main
+
+main()

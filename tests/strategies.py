@@ -1,0 +1,121 @@
+"""Hypothesis strategies for domain objects: trials any source could state."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from trialkg import iri
+from trialkg.model import (
+    AgencyClass,
+    Allocation,
+    Arm,
+    Intervention,
+    InterventionModel,
+    InterventionType,
+    LAST_KNOWN_STATUSES,
+    Location,
+    Masking,
+    Official,
+    OfficialRole,
+    Organization,
+    OrganizationRole,
+    Outcome,
+    OverallStatus,
+    Phase,
+    PrimaryPurpose,
+    Reference,
+    SecondaryId,
+    Sex,
+    SourceDocument,
+    StudyType,
+    Trial,
+)
+
+# Any text a document may hold, minus surrogates (not encodable), never empty.
+text = st.text(min_size=1, max_size=40).filter(lambda s: s.strip() != "")
+maybe_text = st.none() | text
+nct_ids = st.integers(0, 99_999_999).map(lambda n: f"NCT{n:08d}")
+
+
+@st.composite
+def iso_dates(draw: st.DrawFn) -> str:
+    year = draw(st.integers(1900, 2100))
+    precision = draw(st.sampled_from(["y", "ym", "ymd"]))
+    month, day = draw(st.integers(1, 12)), draw(st.integers(1, 28))
+    return {"y": f"{year}", "ym": f"{year}-{month:02d}", "ymd": f"{year}-{month:02d}-{day:02d}"}[precision]
+
+
+ages = st.builds(lambda n, u: f"{n} {u}", st.integers(0, 120), st.sampled_from(["Years", "Months", "Weeks", "Days"]))
+
+
+@st.composite
+def trials(draw: st.DrawFn) -> Trial:
+    interventions = draw(
+        st.lists(
+            st.builds(Intervention, name=text, type=st.none() | st.sampled_from(InterventionType),
+                      description=maybe_text, other_names=st.lists(text, max_size=2, unique=True).map(lambda xs: tuple(sorted(xs)))),
+            max_size=3, unique_by=lambda i: i.name,
+        )
+    )  # fmt: skip
+    names = [i.name for i in interventions]
+    arms = draw(
+        st.lists(
+            st.builds(Arm, label=text, description=maybe_text,
+                      intervention_names=st.lists(st.sampled_from(names), unique=True).map(lambda xs: tuple(sorted(xs, key=names.index)))
+                      if names else st.just(())),  # the graph keeps the trial's intervention order
+            max_size=3,
+        )
+    )  # fmt: skip
+    org_names = draw(st.lists(text, max_size=3, unique_by=iri.organization))
+    roles = draw(st.lists(st.sampled_from([None, OrganizationRole.COLLABORATOR]), min_size=len(org_names), max_size=len(org_names)))
+    if org_names and draw(st.booleans()):
+        roles[0] = OrganizationRole.LEAD_SPONSOR
+    organizations = tuple(
+        Organization(name, role, draw(st.none() | st.sampled_from(AgencyClass))) for name, role in zip(org_names, roles)
+    )
+    status = draw(st.none() | st.sampled_from(OverallStatus))
+    return Trial(
+        source=SourceDocument(file_name=draw(text), format="test", sha256=draw(st.from_regex(r"[0-9a-f]{64}", fullmatch=True))),
+        nct_id=draw(st.none() | nct_ids),
+        org_study_id=draw(maybe_text),
+        secondary_ids=tuple(draw(st.lists(st.builds(SecondaryId, identifier=text, type=maybe_text), max_size=2))),
+        brief_title=draw(maybe_text),
+        official_title=draw(maybe_text),
+        acronym=draw(maybe_text),
+        overall_status=status,
+        last_known_status=draw(st.none() | st.sampled_from(sorted(LAST_KNOWN_STATUSES))),
+        phases=tuple(sorted(draw(st.sets(st.sampled_from(Phase), max_size=2)), key=lambda p: p.value)),
+        study_type=draw(st.none() | st.sampled_from(StudyType)),
+        enrollment=draw(st.none() | st.integers(0, 10**6)),
+        start_date=draw(st.none() | iso_dates()),
+        completion_date=draw(st.none() | iso_dates()),
+        first_posted=draw(st.none() | iso_dates()),
+        last_update_posted=draw(st.none() | iso_dates()),
+        organizations=organizations,
+        officials=tuple(draw(st.lists(st.builds(Official, name=text, role=st.none() | st.sampled_from(OfficialRole), affiliation=maybe_text), max_size=2))),
+        conditions=tuple(draw(st.lists(text, max_size=3))),
+        keywords=tuple(sorted(draw(st.sets(text, max_size=3)))),
+        interventions=tuple(interventions),
+        arms=tuple(arms),
+        allocation=draw(st.none() | st.sampled_from(Allocation)),
+        intervention_model=draw(st.none() | st.sampled_from(InterventionModel)),
+        primary_purpose=draw(st.none() | st.sampled_from(PrimaryPurpose)),
+        masking=draw(st.none() | st.sampled_from(Masking)),
+        min_age=draw(st.none() | ages),
+        max_age=draw(st.none() | ages),
+        sex=draw(st.none() | st.sampled_from(Sex)),
+        healthy_volunteers=draw(st.none() | st.booleans()),
+        inclusion_criteria=tuple(draw(st.lists(text, max_size=3))),
+        exclusion_criteria=tuple(draw(st.lists(text, max_size=3))),
+        primary_outcomes=tuple(draw(st.lists(st.builds(Outcome, measure=text, time_frame=maybe_text, description=maybe_text), max_size=2))),
+        secondary_outcomes=tuple(draw(st.lists(st.builds(Outcome, measure=text, time_frame=maybe_text, description=maybe_text), max_size=2))),
+        locations=tuple(draw(st.lists(st.builds(Location, facility=text, city=maybe_text, state=maybe_text, country=maybe_text), max_size=2))),
+        references=tuple(draw(st.lists(st.builds(Reference, citation=text, pmid=st.none() | st.from_regex(r"[1-9][0-9]{0,8}", fullmatch=True), doi=maybe_text), max_size=2))),
+        related_trials=tuple(sorted(draw(st.sets(nct_ids, max_size=3)))),
+        brief_summary=draw(maybe_text),
+        detailed_description=draw(maybe_text),
+        has_results=draw(st.none() | st.booleans()),
+        is_fda_regulated_drug=draw(st.none() | st.booleans()),
+        is_fda_regulated_device=draw(st.none() | st.booleans()),
+        has_dmc=draw(st.none() | st.booleans()),
+    )

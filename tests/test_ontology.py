@@ -1,0 +1,95 @@
+"""The ontology is the single source of truth: generated files, shapes, mapping and model agree with it."""
+
+from __future__ import annotations
+
+import pytest
+import rdflib
+from conftest import ROOT
+from hypothesis import given, settings
+from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
+from strategies import trials
+
+from trialkg import iri, model
+from trialkg.gen import generated_files
+from trialkg.mapping import map_trial
+
+ONTOLOGY = rdflib.Graph().parse(ROOT / "ontology" / "trialkg.ttl", format="turtle")
+SHAPES = rdflib.Graph().parse(ROOT / "shapes" / "trialkg.shacl.ttl", format="turtle")
+DECLARED = {
+    s for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty) for s in ONTOLOGY.subjects(RDF.type, kind)
+}
+#: Terms of other vocabularies that the mapping uses as they are.
+EXTERNAL = {RDF.type, RDFS.label, rdflib.URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")}
+CONCEPTS = set(ONTOLOGY.subjects(RDF.type, SKOS.Concept))
+
+
+@pytest.mark.parametrize("path", sorted(generated_files(ROOT)), ids=lambda p: p.name)
+def test_generated_files_have_not_drifted(path):
+    expected = generated_files(ROOT)[path]
+    actual = path.read_text(encoding="utf-8") if path.exists() else ""
+    assert actual == expected, f"{path.relative_to(ROOT)} is out of date: run `trialkg gen` at the repo root"
+
+
+def test_every_term_has_label_definition_and_range():
+    for term in DECLARED:
+        assert ONTOLOGY.value(term, RDFS.label), term
+        assert ONTOLOGY.value(term, SKOS.definition), term
+        if (term, RDF.type, OWL.Class) not in ONTOLOGY:
+            assert ONTOLOGY.value(term, RDFS.range), term
+
+
+def test_shapes_only_name_declared_terms():
+    paths = {o for o in SHAPES.objects(None, SH.path) if isinstance(o, rdflib.URIRef)}
+    for alt in SHAPES.objects(None, SH.alternativePath):
+        paths |= set(rdflib.collection.Collection(SHAPES, alt))
+    targets = set(SHAPES.objects(None, SH.targetClass))
+    assert targets <= DECLARED, targets - DECLARED
+    assert paths <= DECLARED | EXTERNAL, paths - DECLARED - EXTERNAL
+
+
+def test_every_class_has_a_shape():
+    classes = set(ONTOLOGY.subjects(RDF.type, OWL.Class))
+    assert classes == set(SHAPES.objects(None, SH.targetClass))
+
+
+def test_shape_enumerations_are_ontology_codes():
+    for node in SHAPES.objects(None, SH["in"]):
+        for code in rdflib.collection.Collection(SHAPES, node):
+            assert code in CONCEPTS, code
+
+
+@pytest.mark.parametrize(
+    "scheme,enum",
+    [("OverallStatus", model.OverallStatus), ("Phase", model.Phase), ("StudyType", model.StudyType),
+     ("Allocation", model.Allocation), ("InterventionModel", model.InterventionModel),
+     ("PrimaryPurpose", model.PrimaryPurpose), ("Masking", model.Masking),
+     ("InterventionType", model.InterventionType), ("Sex", model.Sex), ("AgencyClass", model.AgencyClass),
+     ("OfficialRole", model.OfficialRole), ("CriterionType", model.CriterionKind), ("OutcomeType", model.OutcomeKind)],
+)  # fmt: skip
+def test_model_enums_match_code_lists(scheme, enum):
+    in_scheme = set(ONTOLOGY.subjects(SKOS.inScheme, rdflib.URIRef(iri.CODE + scheme)))
+    notations = {str(ONTOLOGY.value(c, SKOS.notation)) for c in in_scheme}
+    assert notations == {m.value for m in enum}
+
+
+def _undeclared(triples):
+    problems = set()
+    for s, p, o in triples:
+        if p not in DECLARED | EXTERNAL:
+            problems.add(("predicate", p))
+        if p == RDF.type and o not in DECLARED:
+            problems.add(("class", o))
+        if isinstance(o, rdflib.URIRef) and str(o).startswith(iri.CODE) and o not in CONCEPTS:
+            problems.add(("code", o))
+    return problems
+
+
+def test_seed_build_uses_only_declared_terms(seed_build):
+    graph = rdflib.Graph().parse(seed_build / "trialkg.nt", format="nt")
+    assert _undeclared(graph) == set()
+
+
+@settings(max_examples=40, deadline=None)
+@given(trials())
+def test_mapping_uses_only_declared_terms(trial):
+    assert _undeclared(map_trial(trial).triples) == set()
