@@ -111,7 +111,7 @@ def trials(draw: st.DrawFn) -> Trial:
         secondary_outcomes=tuple(draw(st.lists(st.builds(Outcome, measure=text, time_frame=maybe_text, description=maybe_text), max_size=2))),
         locations=tuple(draw(st.lists(st.builds(Location, facility=text, city=maybe_text, state=maybe_text, country=maybe_text), max_size=2))),
         references=tuple(draw(st.lists(st.builds(Reference, citation=text, pmid=st.none() | st.from_regex(r"[1-9][0-9]{0,8}", fullmatch=True), doi=maybe_text), max_size=2))),
-        related_trials=tuple(sorted(draw(st.sets(nct_ids, max_size=3)))),
+        related_trials=tuple(draw(st.lists(nct_ids, max_size=3, unique=True))),
         brief_summary=draw(maybe_text),
         detailed_description=draw(maybe_text),
         has_results=draw(st.none() | st.booleans()),

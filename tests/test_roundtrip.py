@@ -19,8 +19,8 @@ from trialkg.record import to_record
 from trialkg.store import quads
 from trialkg.validate import is_violation, validate_triples
 
-#: Lists the graph keeps as sets of shared nodes: compared without their order.
-UNORDERED = ("organizations", "collaborators")
+#: Lists the graph keeps as sets (shared nodes, tags): compared without their order.
+UNORDERED = ("organizations", "collaborators", "keywords")
 
 
 def canonical(record: dict[str, Any]) -> dict[str, Any]:

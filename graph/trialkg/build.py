@@ -132,6 +132,11 @@ def _documents_under(folder: Path) -> Iterator[Path]:
             yield p
 
 
+def resolve_inputs(inputs: Sequence[str]) -> tuple[list[Path], list[DocumentReport]]:
+    """The documents a build reads (no inputs: the bundled samples), and inputs that matched nothing."""
+    return expand_inputs(inputs) if inputs else (sample_files(), [])
+
+
 def build(
     inputs: Sequence[str],
     out_dir: Path,
@@ -140,11 +145,20 @@ def build(
     progress: Callable[[Path], None] | None = None,
 ) -> BuildReport:
     """Build the graph from `inputs` (no inputs: the bundled samples) and write it under `out_dir`."""
-    if inputs:
-        paths, report_missing = expand_inputs(inputs)
-    else:
-        paths, report_missing = sample_files(), []
-    report = BuildReport(documents=list(report_missing))
+    paths, missing = resolve_inputs(inputs)
+    return build_documents(paths, out_dir, missing=missing, formats=formats, progress=progress)
+
+
+def build_documents(
+    paths: Sequence[Path],
+    out_dir: Path,
+    *,
+    missing: Sequence[DocumentReport] = (),
+    formats: Iterable[str] = export.FORMATS,
+    progress: Callable[[Path], None] | None = None,
+) -> BuildReport:
+    """Read `paths` one document and one trial at a time into a store, then write exports and reports."""
+    report = BuildReport(documents=list(missing))
     store = ox.Store()
     for path in paths:
         report.documents.append(_build_document(path, store, report))

@@ -14,7 +14,7 @@ import click
 import pyoxigraph as ox
 
 from . import __version__, export
-from .build import build as run_build
+from .build import build_documents, resolve_inputs
 from .errors import TrialkgError
 from .readback import list_trials, read_trial, resolve_trial
 from .store import open_graph
@@ -78,9 +78,13 @@ def build(inputs: tuple[str, ...], out_dir: Path, formats: tuple[str, ...], as_j
     cannot be read is reported and skipped; the exit code is then 1.
     """
     started = time.perf_counter()
-    show_progress = sys.stderr.isatty()
-    with click.progressbar(length=0, label="building", file=sys.stderr, hidden=not show_progress) as bar:
-        report = run_build(list(inputs), out_dir, formats=formats or export.FORMATS, progress=lambda _p: bar.update(1))
+    paths, missing = resolve_inputs(list(inputs))
+    with click.progressbar(
+        length=len(paths), label="building", file=sys.stderr, hidden=not sys.stderr.isatty(), show_pos=True
+    ) as bar:
+        report = build_documents(
+            paths, out_dir, missing=missing, formats=formats or export.FORMATS, progress=lambda _p: bar.update(1)
+        )
     elapsed = time.perf_counter() - started
     if as_json:
         _print_json({**report.to_json(), "written": [str(p) for p in report.written]})

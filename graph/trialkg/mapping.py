@@ -139,8 +139,14 @@ def map_trial(trial: Trial) -> MappedTrial:
         add((t, TK.enrollment, Literal(trial.enrollment, datatype=XSD.integer)))
     for keyword in trial.keywords:
         add((t, TK.keyword, Literal(keyword)))
-    for nct in trial.related_trials:
-        add((t, TK.listedRelatedTrial, URIRef(iri.trial(nct))))
+    for n, nct in enumerate(trial.related_trials, 1):
+        # The direct link answers "which trials does a source relate"; the listing keeps the source's order.
+        related, node = URIRef(iri.trial(nct)), URIRef(iri.child(t, "listed-related", n))
+        add((t, TK.listedRelatedTrial, related))
+        add((t, TK.relatedTrialListing, node))
+        add((node, RDF.type, TK.RelatedTrialListing))
+        add((node, TK.order, Literal(n, datatype=XSD.integer)))
+        add((node, TK.listedTrial, related))
 
     for n, sid in enumerate(trial.secondary_ids, 1):
         node = URIRef(iri.child(t, "identifier", n))

@@ -125,9 +125,8 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
         rec[key] = _code_value(value) if value else None
     rec["phases"] = sorted(_code_value(p) for p in g.all(t, tk + "phase"))
     rec["keywords"] = g.all(t, tk + "keyword")
-    rec["related_trials"] = sorted(
-        n for n in (iri.nct_of_trial(r) for r in g.all(t, tk + "listedRelatedTrial")) if n
-    )
+    listed = (g.one(n, tk + "listedTrial") for n in g.ordered(t, tk + "relatedTrialListing"))
+    rec["related_trials"] = [n for n in (iri.nct_of_trial(r) for r in listed if r) if n]
 
     orgs = []
     for role, prop in (("LEAD_SPONSOR", "leadSponsor"), ("COLLABORATOR", "collaborator"), (None, "organization")):

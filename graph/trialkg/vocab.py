@@ -23,6 +23,7 @@ class TK(DefinedNamespace):
     Organization: URIRef
     Outcome: URIRef
     Reference: URIRef
+    RelatedTrialListing: URIRef
     SourceDocument: URIRef
     Trial: URIRef
 
@@ -67,6 +68,7 @@ class TK(DefinedNamespace):
     lastUpdatePosted: URIRef
     leadSponsor: URIRef
     listedRelatedTrial: URIRef
+    listedTrial: URIRef
     location: URIRef
     masking: URIRef
     maximumAge: URIRef
@@ -88,6 +90,7 @@ class TK(DefinedNamespace):
     pmid: URIRef
     primaryPurpose: URIRef
     reference: URIRef
+    relatedTrialListing: URIRef
     secondaryIdentifier: URIRef
     sex: URIRef
     sha256: URIRef
