@@ -169,7 +169,7 @@ def parse_age(text: str | None) -> str | None:
     """
     if text is None:
         return None
-    m = re.fullmatch(r"\s*(\d+)\s*([A-Za-z]+)\s*(?:old)?\s*", text)
+    m = re.fullmatch(r"\s*(\d{1,6})\s*([A-Za-z]+)\s*(?:old)?\s*", text)
     if not m or m.group(2).lower() not in _AGE_UNITS:
         return None
     number, unit = int(m.group(1)), _AGE_UNITS[m.group(2).lower()]
@@ -249,3 +249,72 @@ def criteria_items(lines: Iterable[str]) -> Iterator[str]:
             current = f"{current} {line}"
     if current:
         yield current
+
+
+# --- Added for the page parsers (compass, medpath): shared shapes of age ranges and place lists.
+
+_AGE_BOTH = re.compile(r"^(?P<lo>.+?)\s*(?:[\u2013\u2014-]|\bto\b)\s*(?P<hi>.+)$", re.IGNORECASE)
+_AGE_MIN = re.compile(r"^(?:(?P<a>.+?)\s*(?:\+|and (?:older|over|above)|or (?:older|over|more))|(?:at least|\u2265|>=)\s*(?P<b>.+))$", re.IGNORECASE)  # noqa: E501
+_AGE_MAX = re.compile(r"^(?:(?P<a>.+?)\s*(?:and (?:younger|under|below)|or (?:younger|under|less))|(?:up to|\u2264|<=)\s*(?P<b>.+))$", re.IGNORECASE)  # noqa: E501
+_NO_AGE_LIMIT = frozenset({"all ages", "any age", "no limit", "n/a", "not applicable"})
+
+
+def parse_age_range(text: str | None) -> tuple[str | None, str | None] | None:
+    """(min_age, max_age) from a range as pages write it; None if `text` is not an age range.
+
+    '18 Years – 65 Years', '18 to 65 years', '18 Years and older', 'up to 65 Years',
+    '65 Years and younger'. A bare lower number takes the upper bound's unit ('18-65 Years').
+
+    >>> parse_age_range("18 Years and older"), parse_age_range("18-65 Years")
+    (('18 Years', None), ('18 Years', '65 Years'))
+    """
+    if text is None:
+        return None
+    t = " ".join(text.split())
+    if t.lower() in _NO_AGE_LIMIT:
+        return (None, None)
+    t = re.sub(r"^(\d+)\+\s*([A-Za-z]+)$", r"\1 \2+", t)  # '18+ Years' -> '18 Years+'
+    for pattern, side in ((_AGE_MIN, 0), (_AGE_MAX, 1)):
+        m = pattern.match(t)
+        if m:
+            age = parse_age(m.group("a") or m.group("b"))
+            if age is None:
+                return None
+            return (age, None) if side == 0 else (None, age)
+    m = _AGE_BOTH.match(t)
+    if not m:
+        return None
+    hi = parse_age(m.group("hi"))
+    lo_text = m.group("lo")
+    if hi is not None and re.fullmatch(r"\d+", lo_text):
+        lo_text = f"{lo_text} {hi.split()[1]}"
+    lo = parse_age(lo_text)
+    return None if lo is None or hi is None else (lo, hi)
+
+
+#: The start of a comma part that continues the name before it, as the registry writes
+#: countries: 'Korea, Republic of', 'Congo, The Democratic Republic of the',
+#: 'Palestinian Territory, occupied'.
+_NAME_TAIL = re.compile(
+    r"^(?:(?-i:[a-z])|the\b(?!\s+(?:netherlands|gambia|bahamas))|republic\b|islamic\b|democratic\b"
+    r"|united republic\b|plurinational\b|bolivarian\b|federated\b|province of\b|former\b|u\.s\.|sar\b)",
+    re.IGNORECASE,
+)
+
+
+def split_place_list(text: str) -> list[str]:
+    """Comma-separated place names, keeping a registry name with an inner comma whole.
+
+    >>> split_place_list("China, Korea, Republic of, Japan")
+    ['China', 'Korea, Republic of', 'Japan']
+    """
+    parts: list[str] = []
+    for raw in text.split(","):
+        part = raw.strip()
+        if not part:
+            continue
+        if parts and _NAME_TAIL.match(part):
+            parts[-1] = f"{parts[-1]}, {part}"
+        else:
+            parts.append(part)
+    return parts
