@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from hypothesis import strategies as st
-
 from trialkg import iri
 from trialkg.model import (
+    LAST_KNOWN_STATUSES,
     AgencyClass,
     Allocation,
     Arm,
     Intervention,
     InterventionModel,
     InterventionType,
-    LAST_KNOWN_STATUSES,
     Location,
     Masking,
     Official,
@@ -52,30 +51,51 @@ ages = st.builds(lambda n, u: f"{n} {u}", st.integers(0, 120), st.sampled_from([
 def trials(draw: st.DrawFn) -> Trial:
     interventions = draw(
         st.lists(
-            st.builds(Intervention, name=text, type=st.none() | st.sampled_from(InterventionType),
-                      description=maybe_text, other_names=st.lists(text, max_size=2, unique=True).map(lambda xs: tuple(sorted(xs)))),
-            max_size=3, unique_by=lambda i: i.name,
+            st.builds(
+                Intervention,
+                name=text,
+                type=st.none() | st.sampled_from(InterventionType),
+                description=maybe_text,
+                other_names=st.lists(text, max_size=2, unique=True).map(lambda xs: tuple(sorted(xs))),
+            ),
+            max_size=3,
+            unique_by=lambda i: i.name,
         )
-    )  # fmt: skip
+    )
     names = [i.name for i in interventions]
     arms = draw(
         st.lists(
-            st.builds(Arm, label=text, description=maybe_text,
-                      intervention_names=st.lists(st.sampled_from(names), unique=True).map(lambda xs: tuple(sorted(xs, key=names.index)))
-                      if names else st.just(())),  # the graph keeps the trial's intervention order
+            st.builds(
+                Arm,
+                label=text,
+                description=maybe_text,
+                # the graph gives an arm's interventions in the trial's intervention order
+                intervention_names=st.lists(st.sampled_from(names), unique=True).map(
+                    lambda xs: tuple(sorted(xs, key=names.index))
+                )
+                if names
+                else st.just(()),
+            ),
             max_size=3,
         )
-    )  # fmt: skip
+    )
     org_names = draw(st.lists(text, max_size=3, unique_by=iri.organization))
-    roles = draw(st.lists(st.sampled_from([None, OrganizationRole.COLLABORATOR]), min_size=len(org_names), max_size=len(org_names)))
+    roles = draw(
+        st.lists(
+            st.sampled_from([None, OrganizationRole.COLLABORATOR]), min_size=len(org_names), max_size=len(org_names)
+        )
+    )
     if org_names and draw(st.booleans()):
         roles[0] = OrganizationRole.LEAD_SPONSOR
     organizations = tuple(
-        Organization(name, role, draw(st.none() | st.sampled_from(AgencyClass))) for name, role in zip(org_names, roles)
+        Organization(name, role, draw(st.none() | st.sampled_from(AgencyClass)))
+        for name, role in zip(org_names, roles, strict=True)
     )
     status = draw(st.none() | st.sampled_from(OverallStatus))
     return Trial(
-        source=SourceDocument(file_name=draw(text), format="test", sha256=draw(st.from_regex(r"[0-9a-f]{64}", fullmatch=True))),
+        source=SourceDocument(
+            file_name=draw(text), format="test", sha256=draw(st.from_regex(r"[0-9a-f]{64}", fullmatch=True))
+        ),
         nct_id=draw(st.none() | nct_ids),
         org_study_id=draw(maybe_text),
         secondary_ids=tuple(draw(st.lists(st.builds(SecondaryId, identifier=text, type=maybe_text), max_size=2))),
@@ -92,7 +112,16 @@ def trials(draw: st.DrawFn) -> Trial:
         first_posted=draw(st.none() | iso_dates()),
         last_update_posted=draw(st.none() | iso_dates()),
         organizations=organizations,
-        officials=tuple(draw(st.lists(st.builds(Official, name=text, role=st.none() | st.sampled_from(OfficialRole), affiliation=maybe_text), max_size=2))),
+        officials=tuple(
+            draw(
+                st.lists(
+                    st.builds(
+                        Official, name=text, role=st.none() | st.sampled_from(OfficialRole), affiliation=maybe_text
+                    ),
+                    max_size=2,
+                )
+            )
+        ),
         conditions=tuple(draw(st.lists(text, max_size=3))),
         keywords=tuple(sorted(draw(st.sets(text, max_size=3)))),
         interventions=tuple(interventions),
@@ -107,10 +136,33 @@ def trials(draw: st.DrawFn) -> Trial:
         healthy_volunteers=draw(st.none() | st.booleans()),
         inclusion_criteria=tuple(draw(st.lists(text, max_size=3))),
         exclusion_criteria=tuple(draw(st.lists(text, max_size=3))),
-        primary_outcomes=tuple(draw(st.lists(st.builds(Outcome, measure=text, time_frame=maybe_text, description=maybe_text), max_size=2))),
-        secondary_outcomes=tuple(draw(st.lists(st.builds(Outcome, measure=text, time_frame=maybe_text, description=maybe_text), max_size=2))),
-        locations=tuple(draw(st.lists(st.builds(Location, facility=text, city=maybe_text, state=maybe_text, country=maybe_text), max_size=2))),
-        references=tuple(draw(st.lists(st.builds(Reference, citation=text, pmid=st.none() | st.from_regex(r"[1-9][0-9]{0,8}", fullmatch=True), doi=maybe_text), max_size=2))),
+        primary_outcomes=tuple(
+            draw(st.lists(st.builds(Outcome, measure=text, time_frame=maybe_text, description=maybe_text), max_size=2))
+        ),
+        secondary_outcomes=tuple(
+            draw(st.lists(st.builds(Outcome, measure=text, time_frame=maybe_text, description=maybe_text), max_size=2))
+        ),
+        locations=tuple(
+            draw(
+                st.lists(
+                    st.builds(Location, facility=text, city=maybe_text, state=maybe_text, country=maybe_text),
+                    max_size=2,
+                )
+            )
+        ),
+        references=tuple(
+            draw(
+                st.lists(
+                    st.builds(
+                        Reference,
+                        citation=text,
+                        pmid=st.none() | st.from_regex(r"[1-9][0-9]{0,8}", fullmatch=True),
+                        doi=maybe_text,
+                    ),
+                    max_size=2,
+                )
+            )
+        ),
         related_trials=tuple(draw(st.lists(nct_ids, max_size=3, unique=True))),
         brief_summary=draw(maybe_text),
         detailed_description=draw(maybe_text),

@@ -12,8 +12,8 @@ import jsonschema
 import pyoxigraph as ox
 import pytest
 import rdflib
-from rdflib.compare import isomorphic
 from conftest import DATA, SEEDS
+from rdflib.compare import isomorphic
 
 SCHEMA = json.loads((DATA / "contract" / "trial-record.schema.json").read_text(encoding="utf-8"))
 

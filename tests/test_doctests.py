@@ -7,12 +7,9 @@ import importlib
 import pkgutil
 
 import pytest
-
 import trialkg
 
-MODULES = sorted(
-    m.name for m in pkgutil.walk_packages(trialkg.__path__, "trialkg.") if m.name != "trialkg.__main__"
-)
+MODULES = sorted(m.name for m in pkgutil.walk_packages(trialkg.__path__, "trialkg.") if m.name != "trialkg.__main__")
 
 
 @pytest.mark.parametrize("name", MODULES)

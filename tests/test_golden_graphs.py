@@ -11,7 +11,6 @@ import pytest
 import rdflib
 from conftest import GOLDEN, SEEDS
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
-
 from trialkg.export import ntriples_bytes
 from trialkg.mapping import map_trial
 from trialkg.parsers import parse_file

@@ -8,7 +8,6 @@ from conftest import ROOT
 from hypothesis import given, settings
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 from strategies import trials
-
 from trialkg import iri, model
 from trialkg.gen import generated_files
 from trialkg.mapping import map_trial
@@ -74,7 +73,7 @@ def test_model_enums_match_code_lists(scheme, enum):
 
 def _undeclared(triples):
     problems = set()
-    for s, p, o in triples:
+    for _s, p, o in triples:
         if p not in DECLARED | EXTERNAL:
             problems.add(("predicate", p))
         if p == RDF.type and o not in DECLARED:

@@ -9,7 +9,6 @@ import pytest
 from conftest import SEEDS, UNSEEN
 from hypothesis import HealthCheck, given, settings
 from strategies import trials
-
 from trialkg.export import nquads_bytes
 from trialkg.mapping import map_trial
 from trialkg.model import Trial

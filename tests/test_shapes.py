@@ -1,4 +1,4 @@
-"""SHACL: valid fixtures conform; each invalid fixture fails with the expected component and a message naming the field."""
+"""SHACL: valid fixtures conform; each invalid one fails with the expected component and a message naming the field."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import rdflib
-
 from trialkg.validate import is_violation, validate_graph
 
 HERE = Path(__file__).parent / "shapes"

@@ -97,9 +97,7 @@ class BuildReport:
                 "conforms": self.conforms,
                 "violations": self.violations,
                 "warnings": self.warnings,
-                "results": [
-                    {"trial": r.trial, "source": r.source, **asdict(r.result)} for r in self.shacl
-                ],
+                "results": [{"trial": r.trial, "source": r.source, **asdict(r.result)} for r in self.shacl],
             },
         }
 

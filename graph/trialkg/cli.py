@@ -138,7 +138,11 @@ def show(ident: str, graph_dir: Path, as_json: bool) -> None:
         if isinstance(value, list):
             click.echo(f"{key}:")
             for item in value:
-                text = ", ".join(f"{k}={v}" for k, v in item.items() if v not in (None, [])) if isinstance(item, dict) else item
+                text = (
+                    ", ".join(f"{k}={v}" for k, v in item.items() if v not in (None, []))
+                    if isinstance(item, dict)
+                    else item
+                )
                 click.echo(f"  - {text}")
         else:
             click.echo(f"{key}: {value}")

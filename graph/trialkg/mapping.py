@@ -204,8 +204,14 @@ def map_trial(trial: Trial) -> MappedTrial:
             node = URIRef(iri.child(t, f"outcome/{kind.value}", n))
             add((t, TK.outcome, node))
             out.extend(
-                _node(node, TK.Outcome, n, measure=outcome.measure, timeFrame=outcome.time_frame,
-                      description=outcome.description)
+                _node(
+                    node,
+                    TK.Outcome,
+                    n,
+                    measure=outcome.measure,
+                    timeFrame=outcome.time_frame,
+                    description=outcome.description,
+                )
             )
             add((node, TK.outcomeType, _code("OutcomeType", kind)))
 
@@ -213,8 +219,7 @@ def map_trial(trial: Trial) -> MappedTrial:
         node = URIRef(iri.child(t, "location", n))
         add((t, TK.location, node))
         out.extend(
-            _node(node, TK.Location, n, facility=loc.facility, city=loc.city, state=loc.state,
-                  country=loc.country)
+            _node(node, TK.Location, n, facility=loc.facility, city=loc.city, state=loc.state, country=loc.country)
         )
 
     for n, ref in enumerate(trial.references, 1):
@@ -237,9 +242,7 @@ def _all_interventions(trial: Trial) -> tuple[Intervention, ...]:
     return trial.interventions + tuple(extra)
 
 
-def _map_interventions(
-    t: URIRef, interventions: tuple[Intervention, ...], out: list[Triple]
-) -> dict[str, URIRef]:
+def _map_interventions(t: URIRef, interventions: tuple[Intervention, ...], out: list[Triple]) -> dict[str, URIRef]:
     nodes: dict[str, URIRef] = {}
     for n, item in enumerate(interventions, 1):
         node, concept = URIRef(iri.child(t, "intervention", n)), URIRef(iri.intervention_concept(item.name))

@@ -274,9 +274,7 @@ class Trial:
 
     @property
     def lead_sponsor(self) -> str | None:
-        return next(
-            (o.name for o in self.organizations if o.role is OrganizationRole.LEAD_SPONSOR), None
-        )
+        return next((o.name for o in self.organizations if o.role is OrganizationRole.LEAD_SPONSOR), None)
 
     @property
     def collaborators(self) -> tuple[str, ...]:

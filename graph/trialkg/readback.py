@@ -107,9 +107,7 @@ def read_trial(store: ox.Store, trial: str) -> dict[str, Any]:
     for row in select(store, "trial_nodes", binding):
         graphs[row["g"]].add(row["node"], row["p"], row["o"])
 
-    per_source = sorted(
-        (_record_from_graph(g, trial) for g in graphs.values()), key=lambda r: r["sources"]
-    )
+    per_source = sorted((_record_from_graph(g, trial) for g in graphs.values()), key=lambda r: r["sources"])
     return _merge(trial, per_source)
 
 
@@ -194,11 +192,25 @@ def _merge(trial: str, records: list[dict[str, Any]]) -> dict[str, Any]:
     merged: dict[str, Any] = {"id": trial, "sources": sorted({s for r in records for s in r["sources"]})}
     for key in CONTRACT_KEYS[2:] + EXTRA_KEYS:
         values = [r.get(key) for r in records]
-        if key in {"phases", "collaborators", "conditions", "interventions", "arms", "inclusion_criteria",
-                   "exclusion_criteria", "primary_outcomes", "secondary_outcomes", "locations",
-                   "references", "related_trials", "secondary_ids", "organizations", "officials", "keywords"}:
+        if key in {
+            "phases",
+            "collaborators",
+            "conditions",
+            "interventions",
+            "arms",
+            "inclusion_criteria",
+            "exclusion_criteria",
+            "primary_outcomes",
+            "secondary_outcomes",
+            "locations",
+            "references",
+            "related_trials",
+            "secondary_ids",
+            "organizations",
+            "officials",
+            "keywords",
+        }:
             merged[key] = next((v for v in values if v), [])
         else:
             merged[key] = next((v for v in values if v is not None), None)
     return merged
-

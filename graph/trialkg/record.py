@@ -59,13 +59,11 @@ def to_record(trial: Trial, *, trial_id: str, sources: list[str]) -> dict[str, A
         "collaborators": list(t.collaborators),
         "conditions": list(t.conditions),
         "interventions": [
-            {"type": _code(i.type), "name": i.name, "description": i.description,
-             "other_names": list(i.other_names)}
+            {"type": _code(i.type), "name": i.name, "description": i.description, "other_names": list(i.other_names)}
             for i in t.interventions
         ],
         "arms": [
-            {"label": a.label, "description": a.description,
-             "intervention_names": list(a.intervention_names)}
+            {"label": a.label, "description": a.description, "intervention_names": list(a.intervention_names)}
             for a in t.arms
         ],
         "allocation": _code(t.allocation),
@@ -88,12 +86,9 @@ def to_record(trial: Trial, *, trial_id: str, sources: list[str]) -> dict[str, A
         "related_trials": list(t.related_trials),
         "secondary_ids": [{"id": s.identifier, "type": s.type} for s in t.secondary_ids],
         "organizations": [
-            {"name": o.name, "role": _code(o.role), "agency_class": _code(o.agency_class)}
-            for o in t.organizations
+            {"name": o.name, "role": _code(o.role), "agency_class": _code(o.agency_class)} for o in t.organizations
         ],
-        "officials": [
-            {"name": o.name, "role": _code(o.role), "affiliation": o.affiliation} for o in t.officials
-        ],
+        "officials": [{"name": o.name, "role": _code(o.role), "affiliation": o.affiliation} for o in t.officials],
         "keywords": list(t.keywords),
         "brief_summary": t.brief_summary,
         "detailed_description": t.detailed_description,

@@ -38,7 +38,9 @@ def validate_graph(data: rdflib.Graph) -> list[ShaclResult]:
     return sorted(_results(report), key=sort_key)
 
 
-def validate_triples(triples: Iterable[tuple[rdflib.term.Node, rdflib.term.Node, rdflib.term.Node]]) -> list[ShaclResult]:
+def validate_triples(
+    triples: Iterable[tuple[rdflib.term.Node, rdflib.term.Node, rdflib.term.Node]],
+) -> list[ShaclResult]:
     graph = rdflib.Graph()
     for triple in triples:
         graph.add(triple)

@@ -13,7 +13,14 @@ from .errors import TrialkgError
 from .store import QUADS_FILE
 from .validate import ShaclResult, is_violation, validate_graph
 
-_RDF_FORMATS = {".ttl": "turtle", ".nt": "nt", ".nq": "nquads", ".trig": "trig", ".jsonld": "json-ld", ".json": "json-ld"}
+_RDF_FORMATS = {
+    ".ttl": "turtle",
+    ".nt": "nt",
+    ".nq": "nquads",
+    ".trig": "trig",
+    ".jsonld": "json-ld",
+    ".json": "json-ld",
+}
 
 
 def load_union(files: list[Path]) -> rdflib.Graph:
