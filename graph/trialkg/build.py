@@ -30,7 +30,7 @@ SHACL_REPORT_FILE = "validation-report.ttl"
 
 @dataclass
 class DocumentReport:
-    """What became of one input document."""
+    """What became of one input document; `record_errors` are bad records inside an otherwise readable file."""
 
     file: str
     format: str | None = None
@@ -38,6 +38,7 @@ class DocumentReport:
     triples: int = 0
     unmapped: int = 0
     error: str | None = None
+    record_errors: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -57,7 +58,7 @@ class BuildReport:
 
     @property
     def failed(self) -> list[DocumentReport]:
-        return [d for d in self.documents if d.error]
+        return [d for d in self.documents if d.error or d.record_errors]
 
     @property
     def trial_count(self) -> int:
@@ -174,6 +175,9 @@ def _build_document(path: Path, store: ox.Store, report: BuildReport) -> Documen
     doc = DocumentReport(file=str(path))
     try:
         for trial in parse_file(path):
+            if isinstance(trial, TrialkgError):
+                doc.record_errors.append(str(trial))
+                continue
             doc.format = trial.source.format
             mapped = map_trial(trial)
             results = validate_triples(mapped.triples)

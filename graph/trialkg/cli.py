@@ -90,9 +90,9 @@ def build(inputs: tuple[str, ...], out_dir: Path, formats: tuple[str, ...], as_j
         _print_json({**report.to_json(), "written": [str(p) for p in report.written]})
     else:
         for doc in report.documents:
-            if doc.error:
-                click.echo(f"FAILED  {doc.error}", err=True)
-            else:
+            for problem in [doc.error] if doc.error else doc.record_errors:
+                click.echo(f"FAILED  {problem}", err=True)
+            if not doc.error:
                 click.echo(f"ok      {doc.file} [{doc.format}] {len(doc.trials)} trial(s), {doc.triples} triples")
         triples = sum(d.triples for d in report.documents)
         click.echo(

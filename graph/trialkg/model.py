@@ -140,6 +140,21 @@ class OfficialRole(str, Enum):
     SUB_INVESTIGATOR = "SUB_INVESTIGATOR"
 
 
+class ArmGroupType(str, Enum):
+    EXPERIMENTAL = "EXPERIMENTAL"
+    ACTIVE_COMPARATOR = "ACTIVE_COMPARATOR"
+    PLACEBO_COMPARATOR = "PLACEBO_COMPARATOR"
+    SHAM_COMPARATOR = "SHAM_COMPARATOR"
+    NO_INTERVENTION = "NO_INTERVENTION"
+    OTHER = "OTHER"
+
+
+class ReferenceType(str, Enum):
+    BACKGROUND = "BACKGROUND"
+    RESULT = "RESULT"
+    DERIVED = "DERIVED"
+
+
 class CriterionKind(str, Enum):
     INCLUSION = "inclusion"
     EXCLUSION = "exclusion"
@@ -181,6 +196,7 @@ class Arm:
     description: str | None = None
     #: Names of the interventions this arm receives, as the source pairs them.
     intervention_names: tuple[str, ...] = ()
+    type: ArmGroupType | None = None
 
 
 @dataclass(frozen=True)
@@ -196,6 +212,11 @@ class Location:
     city: str | None = None
     state: str | None = None
     country: str | None = None
+    zip: str | None = None
+    #: The site's recruitment status (an OverallStatus code), where the source gives one.
+    status: OverallStatus | None = None
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +224,23 @@ class Reference:
     citation: str
     pmid: str | None = None
     doi: str | None = None
+    type: ReferenceType | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A see-also web link of a trial."""
+
+    url: str
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class MeshTerm:
+    """A MeSH descriptor as the registry assigns it (derivedSection browse modules)."""
+
+    id: str
+    term: str
 
 
 @dataclass(frozen=True)
@@ -260,6 +298,7 @@ class Trial:
     exclusion_criteria: tuple[str, ...] = ()
     primary_outcomes: tuple[Outcome, ...] = ()
     secondary_outcomes: tuple[Outcome, ...] = ()
+    other_outcomes: tuple[Outcome, ...] = ()
     locations: tuple[Location, ...] = ()
     references: tuple[Reference, ...] = ()
     related_trials: tuple[str, ...] = ()
@@ -269,6 +308,23 @@ class Trial:
     is_fda_regulated_drug: bool | None = None
     is_fda_regulated_device: bool | None = None
     has_dmc: bool | None = None
+    primary_completion_date: str | None = None
+    nct_id_aliases: tuple[str, ...] = ()
+    see_also_links: tuple[Link, ...] = ()
+    #: Responsible party: its type code (SPONSOR, PRINCIPAL_INVESTIGATOR, SPONSOR_INVESTIGATOR)
+    #: and, for an investigator, the name and affiliation.
+    responsible_party_type: str | None = None
+    responsible_party_name: str | None = None
+    responsible_party_affiliation: str | None = None
+    #: IPD sharing statement: YES, NO or UNDECIDED, and its description.
+    ipd_sharing: str | None = None
+    ipd_sharing_description: str | None = None
+    #: MeSH descriptors the registry assigns to the trial's conditions and interventions,
+    #: and their ancestors in the MeSH tree.
+    condition_meshes: tuple[MeshTerm, ...] = ()
+    condition_mesh_ancestors: tuple[MeshTerm, ...] = ()
+    intervention_meshes: tuple[MeshTerm, ...] = ()
+    intervention_mesh_ancestors: tuple[MeshTerm, ...] = ()
     #: Lines or sections of the document that no field took, kept so nothing is lost silently.
     unmapped: tuple[str, ...] = field(default=(), compare=False)
 

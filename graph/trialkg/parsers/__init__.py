@@ -3,7 +3,11 @@
 A parser module has:
     FORMAT: str                        the format's name, as kept in provenance
     sniff(head: str) -> int            0..100, how sure it is that text starting with `head` is its format
-    parse(path, source) -> Iterator[Trial]
+    parse(path, source) -> Iterator[Trial | RecordParseError]
+
+A file may hold many trials (a JSON array, a bulk zip). A parser raises RecordParseError when the
+file as a whole is unusable, and *yields* one for a single bad record inside it, so the build
+reports that record and goes on with the rest of the file.
 """
 
 from __future__ import annotations
@@ -72,8 +76,11 @@ def source_document(path: Path, fmt: str) -> SourceDocument:
     return SourceDocument(file_name=path.name, format=fmt, sha256=digest.hexdigest())
 
 
-def parse_file(path: Path) -> Iterator[Trial]:
-    """Every trial in the file at `path`; RecordParseError names the file when it cannot be read."""
+def parse_file(path: Path) -> Iterator[Trial | RecordParseError]:
+    """Every trial in the file at `path` (or the error of a bad record in it).
+
+    Raises RecordParseError, naming the file, when the file as a whole cannot be read.
+    """
     with path.open("rb") as fh:
         head_bytes = fh.read(HEAD_BYTES)
     # A cut at HEAD_BYTES may fall inside a multi-byte character: decode only whole characters.
