@@ -271,6 +271,8 @@ def parse_age_range(text: str | None) -> tuple[str | None, str | None] | None:
     if text is None:
         return None
     t = " ".join(text.split())
+    if len(t) > 80:  # an age range is short; this also keeps the regexes below linear
+        return None
     if t.lower() in _NO_AGE_LIMIT:
         return (None, None)
     t = re.sub(r"^(\d+)\+\s*([A-Za-z]+)$", r"\1 \2+", t)  # '18+ Years' -> '18 Years+'
