@@ -9,11 +9,14 @@ from trialkg.model import (
     AgencyClass,
     Allocation,
     Arm,
+    ArmGroupType,
     Intervention,
     InterventionModel,
     InterventionType,
+    Link,
     Location,
     Masking,
+    MeshTerm,
     Official,
     OfficialRole,
     Organization,
@@ -23,6 +26,7 @@ from trialkg.model import (
     Phase,
     PrimaryPurpose,
     Reference,
+    ReferenceType,
     SecondaryId,
     Sex,
     SourceDocument,
@@ -44,6 +48,9 @@ def iso_dates(draw: st.DrawFn) -> str:
     return {"y": f"{year}", "ym": f"{year}-{month:02d}", "ymd": f"{year}-{month:02d}-{day:02d}"}[precision]
 
 
+# One term per descriptor id, as in MeSH itself (the graph keeps one label per descriptor).
+mesh_terms = st.integers(1, 99999).map(lambda n: MeshTerm(f"D{n:06d}", f"Term {n}"))
+outcomes = st.builds(Outcome, measure=text, time_frame=maybe_text, description=maybe_text)
 ages = st.builds(lambda n, u: f"{n} {u}", st.integers(0, 120), st.sampled_from(["Years", "Months", "Weeks", "Days"]))
 
 
@@ -69,6 +76,7 @@ def trials(draw: st.DrawFn) -> Trial:
                 Arm,
                 label=text,
                 description=maybe_text,
+                type=st.none() | st.sampled_from(ArmGroupType),
                 # the graph gives an arm's interventions in the trial's intervention order
                 intervention_names=st.lists(st.sampled_from(names), unique=True).map(
                     lambda xs: tuple(sorted(xs, key=names.index))
@@ -92,6 +100,10 @@ def trials(draw: st.DrawFn) -> Trial:
         for name, role in zip(org_names, roles, strict=True)
     )
     status = draw(st.none() | st.sampled_from(OverallStatus))
+    party = draw(
+        st.none().map(lambda _: (None, None, None))
+        | st.tuples(st.sampled_from(["SPONSOR", "PRINCIPAL_INVESTIGATOR"]), maybe_text, maybe_text)
+    )
     return Trial(
         source=SourceDocument(
             file_name=draw(text), format="test", sha256=draw(st.from_regex(r"[0-9a-f]{64}", fullmatch=True))
@@ -145,7 +157,17 @@ def trials(draw: st.DrawFn) -> Trial:
         locations=tuple(
             draw(
                 st.lists(
-                    st.builds(Location, facility=text, city=maybe_text, state=maybe_text, country=maybe_text),
+                    st.builds(
+                        Location,
+                        facility=text,
+                        city=maybe_text,
+                        state=maybe_text,
+                        country=maybe_text,
+                        zip=maybe_text,
+                        status=st.none() | st.sampled_from(OverallStatus),
+                        latitude=st.floats(-90, 90),
+                        longitude=st.floats(-180, 180),
+                    ),
                     max_size=2,
                 )
             )
@@ -155,6 +177,7 @@ def trials(draw: st.DrawFn) -> Trial:
                 st.lists(
                     st.builds(
                         Reference,
+                        type=st.none() | st.sampled_from(ReferenceType),
                         citation=text,
                         pmid=st.none() | st.from_regex(r"[1-9][0-9]{0,8}", fullmatch=True),
                         doi=maybe_text,
@@ -170,4 +193,19 @@ def trials(draw: st.DrawFn) -> Trial:
         is_fda_regulated_drug=draw(st.none() | st.booleans()),
         is_fda_regulated_device=draw(st.none() | st.booleans()),
         has_dmc=draw(st.none() | st.booleans()),
+        primary_completion_date=draw(st.none() | iso_dates()),
+        other_outcomes=tuple(draw(st.lists(outcomes, max_size=2))),
+        nct_id_aliases=tuple(sorted(draw(st.sets(nct_ids, max_size=2)))),
+        see_also_links=tuple(
+            draw(st.lists(st.builds(Link, url=st.just("https://example.org/x"), label=maybe_text), max_size=2))
+        ),
+        responsible_party_type=party[0],
+        responsible_party_name=party[1],
+        responsible_party_affiliation=party[2],
+        ipd_sharing=draw(st.none() | st.sampled_from(["YES", "NO", "UNDECIDED"])),
+        ipd_sharing_description=draw(maybe_text),
+        condition_meshes=tuple(draw(st.lists(mesh_terms, max_size=3))),
+        condition_mesh_ancestors=tuple(draw(st.lists(mesh_terms, max_size=3))),
+        intervention_meshes=tuple(draw(st.lists(mesh_terms, max_size=2))),
+        intervention_mesh_ancestors=tuple(draw(st.lists(mesh_terms, max_size=2))),
     )

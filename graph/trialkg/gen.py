@@ -19,10 +19,11 @@ _TK = rdflib.Namespace(iri.ONTOLOGY)
 _EXTERNAL_TERMS = {
     "label": {"@id": "rdfs:label"},
     "wasDerivedFrom": {"@id": "prov:wasDerivedFrom", "@type": "@id"},
+    "exactMatch": {"@id": "skos:exactMatch", "@type": "@id"},
 }
 
 #: Datatypes whose literals JSON-LD can coerce by term (strings are left plain on purpose).
-_COERCED = {XSD.integer: "xsd:integer", XSD.boolean: "xsd:boolean"}
+_COERCED = {XSD.integer: "xsd:integer", XSD.boolean: "xsd:boolean", XSD.double: "xsd:double", XSD.anyURI: "xsd:anyURI"}
 
 
 def _local(term: rdflib.term.Node) -> str:

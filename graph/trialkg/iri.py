@@ -25,6 +25,7 @@ PREFIXES = {
     "organization": f"{BASE}organization/",
     "source": f"{BASE}source/",
     "clinicaltrials": "https://clinicaltrials.gov/study/",
+    "mesh": "http://id.nlm.nih.gov/mesh/",
     "prov": "http://www.w3.org/ns/prov#",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
@@ -103,6 +104,31 @@ def organization(name: str) -> str:
 def _org_key(name: str) -> str:
     # "The First Hospital..." and "First Hospital..." are one organisation.
     return re.sub(r"^\s*the\s+", "", name, flags=re.IGNORECASE)
+
+
+MESH = "http://id.nlm.nih.gov/mesh/"
+
+#: NLM lengthened descriptor UIs from 7 to 10 characters in late 2013, continuing the numbering;
+#: no 7-character descriptor UI goes beyond this number.
+_LAST_SHORT_MESH_UI = 66999
+
+
+def mesh(ui: str) -> str:
+    """The NLM IRI of a MeSH descriptor; the registry's zero-padded 'D000007172' is NLM's 'D007172'.
+
+    >>> mesh("D000007172"), mesh("D000091662"), mesh("D008180")
+    ('http://id.nlm.nih.gov/mesh/D007172', 'http://id.nlm.nih.gov/mesh/D000091662', 'http://id.nlm.nih.gov/mesh/D008180')
+    """
+    m = re.fullmatch(r"([DCQ])(\d{6}|\d{9})", ui.strip())
+    if not m:
+        raise ValueError(f"not a MeSH unique identifier: {ui!r}")
+    number = int(m.group(2))
+    digits = f"{number:06d}" if number <= _LAST_SHORT_MESH_UI else f"{number:09d}"
+    return f"{MESH}{m.group(1)}{digits}"
+
+
+def is_mesh_ui(ui: str) -> bool:
+    return bool(re.fullmatch(r"[DCQ](\d{6}|\d{9})", ui.strip()))
 
 
 def source(sha256: str) -> str:

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from enum import Enum
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import PROV, RDF, RDFS, XSD
+from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 
 from . import iri
+from .mesh import pair_mesh
 from .model import (
     CriterionKind,
     Intervention,
+    MeshTerm,
     OrganizationRole,
     OutcomeKind,
     SourceDocument,
@@ -57,6 +59,11 @@ _TEXT_FIELDS = (
     ("max_age", TK.maximumAge),
     ("brief_summary", TK.briefSummary),
     ("detailed_description", TK.detailedDescription),
+    ("responsible_party_type", TK.responsiblePartyType),
+    ("responsible_party_name", TK.responsiblePartyName),
+    ("responsible_party_affiliation", TK.responsiblePartyAffiliation),
+    ("ipd_sharing", TK.ipdSharing),
+    ("ipd_sharing_description", TK.ipdSharingDescription),
 )
 
 _DATE_FIELDS = (
@@ -65,6 +72,7 @@ _DATE_FIELDS = (
     ("first_posted", TK.firstPosted),
     ("last_update_posted", TK.lastUpdatePosted),
     ("status_verified_date", TK.statusVerifiedDate),
+    ("primary_completion_date", TK.primaryCompletionDate),
 )
 
 _BOOL_FIELDS = (
@@ -139,6 +147,13 @@ def map_trial(trial: Trial) -> MappedTrial:
         add((t, TK.enrollment, Literal(trial.enrollment, datatype=XSD.integer)))
     for keyword in trial.keywords:
         add((t, TK.keyword, Literal(keyword)))
+    for alias in trial.nct_id_aliases:
+        add((t, TK.nctIdAlias, Literal(alias)))
+    for n, link in enumerate(trial.see_also_links, 1):
+        node = URIRef(iri.child(t, "link", n))
+        add((t, TK.seeAlsoLink, node))
+        out.extend(_node(node, TK.WebLink, n, name=link.label))
+        add((node, TK.url, Literal(link.url, datatype=XSD.anyURI)))
     for n, nct in enumerate(trial.related_trials, 1):
         # The direct link answers "which trials does a source relate"; the listing keeps the source's order.
         related, node = URIRef(iri.trial(nct)), URIRef(iri.child(t, "listed-related", n))
@@ -168,8 +183,10 @@ def map_trial(trial: Trial) -> MappedTrial:
         if official.role is not None:
             add((node, TK.officialRole, _code("OfficialRole", official.role)))
 
+    condition_nodes = []
     for n, name in enumerate(trial.conditions, 1):
         node, shared = URIRef(iri.child(t, "condition", n)), URIRef(iri.condition(name))
+        condition_nodes.append((node, shared))
         add((t, TK.conditionStatement, node))
         add((t, TK.condition, shared))
         out.extend(_node(node, TK.ConditionStatement, n, name=name))
@@ -177,12 +194,43 @@ def map_trial(trial: Trial) -> MappedTrial:
         add((shared, RDF.type, TK.Condition))
         add((shared, RDFS.label, Literal(name)))
 
-    intervention_nodes = _map_interventions(t, _all_interventions(trial), out)
+    interventions = _all_interventions(trial)
+    intervention_nodes = _map_interventions(t, interventions, out)
+
+    # MeSH, as the registry assigns it: to the trial, then paired with the stated names.
+    for meshes, pred in (
+        (trial.condition_meshes, TK.meshCondition),
+        (trial.condition_mesh_ancestors, TK.meshConditionAncestor),
+        (trial.intervention_meshes, TK.meshIntervention),
+        (trial.intervention_mesh_ancestors, TK.meshInterventionAncestor),
+    ):
+        for mesh in meshes:
+            if iri.is_mesh_ui(mesh.id):
+                add((t, pred, URIRef(iri.mesh(mesh.id))))
+                out.extend(_mesh_descriptor(mesh))
+    for pairing in pair_mesh(trial.conditions, _valid(trial.condition_meshes), trial.condition_mesh_leaves):
+        node, shared = condition_nodes[pairing.name_index]
+        descriptor = URIRef(iri.mesh(pairing.descriptor.id))
+        add((node, TK.meshDescriptor, descriptor))
+        add((node, TK.meshMatchMethod, Literal(pairing.method)))
+        if pairing.method in _SAME_NAME_METHODS:
+            add((shared, SKOS.exactMatch, descriptor))
+    names = [i.name for i in interventions]
+    for pairing in pair_mesh(names, _valid(trial.intervention_meshes), trial.intervention_mesh_leaves):
+        node = intervention_nodes[names[pairing.name_index]]
+        descriptor = URIRef(iri.mesh(pairing.descriptor.id))
+        add((node, TK.meshDescriptor, descriptor))
+        add((node, TK.meshMatchMethod, Literal(pairing.method)))
+        if pairing.method in _SAME_NAME_METHODS:
+            concept = URIRef(iri.intervention_concept(names[pairing.name_index]))
+            add((concept, SKOS.exactMatch, descriptor))
 
     for n, arm in enumerate(trial.arms, 1):
         node = URIRef(iri.child(t, "arm", n))
         add((t, TK.arm, node))
         out.extend(_node(node, TK.Arm, n, name=arm.label, description=arm.description))
+        if arm.type is not None:
+            add((node, TK.armType, _code("ArmGroupType", arm.type)))
         for name in arm.intervention_names:
             add((node, TK.armIntervention, intervention_nodes[name]))
 
@@ -199,6 +247,7 @@ def map_trial(trial: Trial) -> MappedTrial:
     for kind, outcomes in (
         (OutcomeKind.PRIMARY, trial.primary_outcomes),
         (OutcomeKind.SECONDARY, trial.secondary_outcomes),
+        (OutcomeKind.OTHER, trial.other_outcomes),
     ):
         for n, outcome in enumerate(outcomes, 1):
             node = URIRef(iri.child(t, f"outcome/{kind.value}", n))
@@ -218,16 +267,36 @@ def map_trial(trial: Trial) -> MappedTrial:
     for n, loc in enumerate(trial.locations, 1):
         node = URIRef(iri.child(t, "location", n))
         add((t, TK.location, node))
-        out.extend(
-            _node(node, TK.Location, n, facility=loc.facility, city=loc.city, state=loc.state, country=loc.country)
-        )
+        place = {"facility": loc.facility, "city": loc.city, "state": loc.state, "country": loc.country}
+        out.extend(_node(node, TK.Location, n, **place, zip=loc.zip))
+        if loc.status is not None:
+            add((node, TK.siteStatus, _code("OverallStatus", loc.status)))
+        if loc.latitude is not None and loc.longitude is not None:
+            add((node, TK.latitude, Literal(loc.latitude, datatype=XSD.double)))
+            add((node, TK.longitude, Literal(loc.longitude, datatype=XSD.double)))
 
     for n, ref in enumerate(trial.references, 1):
         node = URIRef(iri.child(t, "reference", n))
         add((t, TK.reference, node))
         out.extend(_node(node, TK.Reference, n, citation=ref.citation, pmid=ref.pmid, doi=ref.doi))
+        if ref.type is not None:
+            add((node, TK.referenceType, _code("ReferenceType", ref.type)))
 
     return MappedTrial(trial_iri=t, graph_iri=s, triples=out)
+
+
+#: Pairings by which the stated name and the descriptor are the same words: the shared node matches too.
+_SAME_NAME_METHODS = frozenset({"registry-exact", "registry-inverted"})
+
+
+def _valid(meshes: tuple[MeshTerm, ...]) -> tuple[MeshTerm, ...]:
+    return tuple(m for m in meshes if iri.is_mesh_ui(m.id))
+
+
+def _mesh_descriptor(mesh: MeshTerm) -> Iterator[Triple]:
+    node = URIRef(iri.mesh(mesh.id))
+    yield (node, RDF.type, TK.MeshDescriptor)
+    yield (node, RDFS.label, Literal(mesh.term))
 
 
 def _all_interventions(trial: Trial) -> tuple[Intervention, ...]:

@@ -244,6 +244,15 @@ class MeshTerm:
 
 
 @dataclass(frozen=True)
+class MeshLeaf:
+    """A registry browse leaf: a MeSH term and the text of the record it was found in ("asFound")."""
+
+    name: str
+    as_found: str | None = None
+    relevance: str | None = None
+
+
+@dataclass(frozen=True)
 class SecondaryId:
     identifier: str
     type: str | None = None
@@ -325,6 +334,8 @@ class Trial:
     condition_mesh_ancestors: tuple[MeshTerm, ...] = ()
     intervention_meshes: tuple[MeshTerm, ...] = ()
     intervention_mesh_ancestors: tuple[MeshTerm, ...] = ()
+    condition_mesh_leaves: tuple[MeshLeaf, ...] = ()
+    intervention_mesh_leaves: tuple[MeshLeaf, ...] = ()
     #: Lines or sections of the document that no field took, kept so nothing is lost silently.
     unmapped: tuple[str, ...] = field(default=(), compare=False)
 

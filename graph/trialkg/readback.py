@@ -15,8 +15,8 @@ import pyoxigraph as ox
 
 from . import iri
 from .errors import TrialNotFoundError
-from .model import CriterionKind, OutcomeKind
-from .record import CONTRACT_KEYS, EXTRA_KEYS
+from .model import CriterionKind, OutcomeKind, SourceDocument, Trial
+from .record import CONTRACT_KEYS, EXTRA_KEYS, to_record
 from .store import select
 
 _TK = iri.ONTOLOGY
@@ -34,7 +34,8 @@ _SCALARS = {
     "detailed_description": "detailedDescription", "why_stopped": "whyStopped",
     "status_verified_date": "statusVerifiedDate", "has_results": "hasResults",
     "is_fda_regulated_drug": "fdaRegulatedDrug", "is_fda_regulated_device": "fdaRegulatedDevice",
-    "has_dmc": "hasDataMonitoringCommittee",
+    "has_dmc": "hasDataMonitoringCommittee", "primary_completion_date": "primaryCompletionDate",
+    "ipd_sharing": "ipdSharing", "ipd_sharing_description": "ipdSharingDescription",
 }  # fmt: skip
 
 #: Record key -> ontology property, for single-valued codes on the trial.
@@ -123,6 +124,18 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
         rec[key] = _code_value(value) if value else None
     rec["phases"] = sorted(_code_value(p) for p in g.all(t, tk + "phase"))
     rec["keywords"] = g.all(t, tk + "keyword")
+    rec["nct_id_aliases"] = g.all(t, tk + "nctIdAlias")
+    rec["see_also_links"] = [
+        {"url": g.one(n, tk + "url"), "label": g.one(n, tk + "name")} for n in g.ordered(t, tk + "seeAlsoLink")
+    ]
+    party = {k: g.one(t, tk + p) for k, p in (("type", "responsiblePartyType"), ("name", "responsiblePartyName"),
+                                              ("affiliation", "responsiblePartyAffiliation"))}  # fmt: skip
+    rec["responsible_party"] = party if party["type"] is not None or party["name"] is not None else None
+    for key, prop in (("condition_meshes", "meshCondition"), ("condition_mesh_ancestors", "meshConditionAncestor"),
+                      ("intervention_meshes", "meshIntervention"),
+                      ("intervention_mesh_ancestors", "meshInterventionAncestor")):  # fmt: skip
+        found = {"MESH:" + m.rsplit("/", 1)[-1]: g.one(m, _RDFS_LABEL) for m in g.all(t, tk + prop)}
+        rec[key] = [{"id": curie, "term": term} for curie, term in sorted(found.items())]
     listed = (g.one(n, tk + "listedTrial") for n in g.ordered(t, tk + "relatedTrialListing"))
     rec["related_trials"] = [n for n in (iri.nct_of_trial(r) for r in listed if r) if n]
 
@@ -155,7 +168,8 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
     ]  # fmt: skip
     rec["arms"] = [
         {"label": g.one(n, tk + "name"), "description": g.one(n, tk + "description"),
-         "intervention_names": [g.one(i, tk + "name") for i in g.ordered(n, tk + "armIntervention")]}
+         "intervention_names": [g.one(i, tk + "name") for i in g.ordered(n, tk + "armIntervention")],
+         "type": _code_or_none(g.one(n, tk + "armType"))}
         for n in g.ordered(t, tk + "arm")
     ]  # fmt: skip
 
@@ -166,7 +180,7 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
             if g.one(n, tk + "criterionType") == iri.code("CriterionType", kind.value)
         ]  # fmt: skip
     outcomes = g.ordered(t, tk + "outcome")
-    for kind in (OutcomeKind.PRIMARY, OutcomeKind.SECONDARY):
+    for kind in OutcomeKind:
         rec[f"{kind.value}_outcomes"] = [
             {"measure": g.one(n, tk + "measure"), "time_frame": g.one(n, tk + "timeFrame"),
              "description": g.one(n, tk + "description")}
@@ -174,11 +188,14 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
         ]  # fmt: skip
     rec["locations"] = [
         {"facility": g.one(n, tk + "facility"), "city": g.one(n, tk + "city"),
-         "state": g.one(n, tk + "state"), "country": g.one(n, tk + "country")}
+         "state": g.one(n, tk + "state"), "country": g.one(n, tk + "country"), "zip": g.one(n, tk + "zip"),
+         "status": _code_or_none(g.one(n, tk + "siteStatus")), "latitude": g.one(n, tk + "latitude"),
+         "longitude": g.one(n, tk + "longitude")}
         for n in g.ordered(t, tk + "location")
     ]  # fmt: skip
     rec["references"] = [
-        {"citation": g.one(n, tk + "citation"), "pmid": g.one(n, tk + "pmid"), "doi": g.one(n, tk + "doi")}
+        {"citation": g.one(n, tk + "citation"), "pmid": g.one(n, tk + "pmid"), "doi": g.one(n, tk + "doi"),
+         "type": _code_or_none(g.one(n, tk + "referenceType"))}
         for n in g.ordered(t, tk + "reference")
     ]
     return rec
@@ -186,6 +203,10 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
 
 def _code_or_none(value: str | None) -> str | None:
     return _code_value(value) if value else None
+
+
+#: The record of a trial that states nothing: tells which keys are lists.
+_EMPTY_RECORD = to_record(Trial(source=SourceDocument("", "", "")), trial_id="", sources=[])
 
 
 def _merge(trial: str, records: list[dict[str, Any]]) -> dict[str, Any]:

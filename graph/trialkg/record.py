@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
+from . import iri
 from .model import Trial
 
 #: Contract keys, in the contract's order; `show --json` prints them first, extras after.
@@ -28,6 +29,9 @@ EXTRA_KEYS = (
     "secondary_ids", "organizations", "officials", "keywords", "brief_summary",
     "detailed_description", "why_stopped", "status_verified_date", "has_results",
     "is_fda_regulated_drug", "is_fda_regulated_device", "has_dmc",
+    "primary_completion_date", "other_outcomes", "nct_id_aliases", "see_also_links",
+    "responsible_party", "ipd_sharing", "ipd_sharing_description",
+    "condition_meshes", "condition_mesh_ancestors", "intervention_meshes", "intervention_mesh_ancestors",
 )  # fmt: skip
 
 
@@ -63,7 +67,8 @@ def to_record(trial: Trial, *, trial_id: str, sources: list[str]) -> dict[str, A
             for i in t.interventions
         ],
         "arms": [
-            {"label": a.label, "description": a.description, "intervention_names": list(a.intervention_names)}
+            {"label": a.label, "description": a.description, "intervention_names": list(a.intervention_names),
+             "type": _code(a.type)}
             for a in t.arms
         ],
         "allocation": _code(t.allocation),
@@ -79,10 +84,13 @@ def to_record(trial: Trial, *, trial_id: str, sources: list[str]) -> dict[str, A
         "primary_outcomes": [_outcome(o) for o in t.primary_outcomes],
         "secondary_outcomes": [_outcome(o) for o in t.secondary_outcomes],
         "locations": [
-            {"facility": loc.facility, "city": loc.city, "state": loc.state, "country": loc.country}
+            {"facility": loc.facility, "city": loc.city, "state": loc.state, "country": loc.country,
+             "zip": loc.zip, "status": _code(loc.status), "latitude": loc.latitude, "longitude": loc.longitude}
             for loc in t.locations
         ],
-        "references": [{"citation": r.citation, "pmid": r.pmid, "doi": r.doi} for r in t.references],
+        "references": [
+            {"citation": r.citation, "pmid": r.pmid, "doi": r.doi, "type": _code(r.type)} for r in t.references
+        ],
         "related_trials": list(t.related_trials),
         "secondary_ids": [{"id": s.identifier, "type": s.type} for s in t.secondary_ids],
         "organizations": [
@@ -98,8 +106,38 @@ def to_record(trial: Trial, *, trial_id: str, sources: list[str]) -> dict[str, A
         "is_fda_regulated_drug": t.is_fda_regulated_drug,
         "is_fda_regulated_device": t.is_fda_regulated_device,
         "has_dmc": t.has_dmc,
+        "primary_completion_date": t.primary_completion_date,
+        "other_outcomes": [_outcome(o) for o in t.other_outcomes],
+        "nct_id_aliases": list(t.nct_id_aliases),
+        "see_also_links": [{"url": link.url, "label": link.label} for link in t.see_also_links],
+        "responsible_party": None
+        if t.responsible_party_type is None and t.responsible_party_name is None
+        else {
+            "type": t.responsible_party_type,
+            "name": t.responsible_party_name,
+            "affiliation": t.responsible_party_affiliation,
+        },
+        "ipd_sharing": t.ipd_sharing,
+        "ipd_sharing_description": t.ipd_sharing_description,
+        "condition_meshes": _meshes(t.condition_meshes),
+        "condition_mesh_ancestors": _meshes(t.condition_mesh_ancestors),
+        "intervention_meshes": _meshes(t.intervention_meshes),
+        "intervention_mesh_ancestors": _meshes(t.intervention_mesh_ancestors),
     }
     return record
+
+
+def _meshes(terms: Any) -> list[dict[str, str]]:
+    """MeSH descriptors as CURIEs with their terms, sorted: a set (only well-formed ids reach the graph)."""
+    found = {curie_of_mesh(m.id): m.term for m in terms if iri.is_mesh_ui(m.id)}
+    return [{"id": curie, "term": term} for curie, term in sorted(found.items())]
+
+
+def curie_of_mesh(ui: str) -> str:
+    """>>> curie_of_mesh("D000007172")
+    'MESH:D007172'
+    """
+    return "MESH:" + iri.mesh(ui).rsplit("/", 1)[-1]
 
 
 def _outcome(o: Any) -> dict[str, Any]:

@@ -97,5 +97,7 @@ def python_value(term: Any) -> Any:
             return int(term.value)
         if dt == _XSD + "boolean":
             return term.value in ("true", "1")
+        if dt == _XSD + "double":
+            return float(term.value)
         return term.value
     return term.value

@@ -22,12 +22,14 @@ class TK(DefinedNamespace):
     InterventionConcept: URIRef
     Investigator: URIRef
     Location: URIRef
+    MeshDescriptor: URIRef
     Organization: URIRef
     Outcome: URIRef
     Reference: URIRef
     RelatedTrialListing: URIRef
     SourceDocument: URIRef
     Trial: URIRef
+    WebLink: URIRef
 
     # properties
     acronym: URIRef
@@ -36,6 +38,7 @@ class TK(DefinedNamespace):
     allocation: URIRef
     arm: URIRef
     armIntervention: URIRef
+    armType: URIRef
     briefSummary: URIRef
     briefTitle: URIRef
     citation: URIRef
@@ -65,19 +68,30 @@ class TK(DefinedNamespace):
     interventionConcept: URIRef
     interventionModel: URIRef
     interventionType: URIRef
+    ipdSharing: URIRef
+    ipdSharingDescription: URIRef
     keyword: URIRef
     lastKnownStatus: URIRef
     lastUpdatePosted: URIRef
+    latitude: URIRef
     leadSponsor: URIRef
     listedRelatedTrial: URIRef
     listedTrial: URIRef
     location: URIRef
+    longitude: URIRef
     masking: URIRef
     maximumAge: URIRef
     measure: URIRef
+    meshCondition: URIRef
+    meshConditionAncestor: URIRef
+    meshDescriptor: URIRef
+    meshIntervention: URIRef
+    meshInterventionAncestor: URIRef
+    meshMatchMethod: URIRef
     minimumAge: URIRef
     name: URIRef
     nctId: URIRef
+    nctIdAlias: URIRef
     official: URIRef
     officialRole: URIRef
     officialTitle: URIRef
@@ -90,12 +104,19 @@ class TK(DefinedNamespace):
     overallStatus: URIRef
     phase: URIRef
     pmid: URIRef
+    primaryCompletionDate: URIRef
     primaryPurpose: URIRef
     reference: URIRef
+    referenceType: URIRef
     relatedTrialListing: URIRef
+    responsiblePartyAffiliation: URIRef
+    responsiblePartyName: URIRef
+    responsiblePartyType: URIRef
     secondaryIdentifier: URIRef
+    seeAlsoLink: URIRef
     sex: URIRef
     sha256: URIRef
+    siteStatus: URIRef
     sourceFormat: URIRef
     startDate: URIRef
     state: URIRef
@@ -105,4 +126,6 @@ class TK(DefinedNamespace):
     text: URIRef
     timeFrame: URIRef
     unmappedText: URIRef
+    url: URIRef
     whyStopped: URIRef
+    zip: URIRef
