@@ -15,7 +15,10 @@ from trialkg.mapping import map_trial
 ONTOLOGY = rdflib.Graph().parse(ROOT / "ontology" / "trialkg.ttl", format="turtle")
 SHAPES = rdflib.Graph().parse(ROOT / "shapes" / "trialkg.shacl.ttl", format="turtle")
 DECLARED = {
-    s for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty) for s in ONTOLOGY.subjects(RDF.type, kind)
+    s
+    for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
+    for s in ONTOLOGY.subjects(RDF.type, kind)
+    if str(s).startswith(iri.ONTOLOGY)
 }
 #: Terms of other vocabularies that the mapping uses as they are.
 EXTERNAL = {RDF.type, RDFS.label, SKOS.exactMatch, rdflib.URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")}
@@ -47,7 +50,7 @@ def test_shapes_only_name_declared_terms():
 
 
 def test_every_class_has_a_shape():
-    classes = set(ONTOLOGY.subjects(RDF.type, OWL.Class))
+    classes = {c for c in ONTOLOGY.subjects(RDF.type, OWL.Class) if str(c).startswith(iri.ONTOLOGY)}
     assert classes == set(SHAPES.objects(None, SH.targetClass))
 
 
@@ -92,3 +95,36 @@ def test_seed_build_uses_only_declared_terms(seed_build):
 @given(trials())
 def test_mapping_uses_only_declared_terms(trial):
     assert _undeclared(map_trial(trial).triples) == set()
+
+
+def test_every_property_has_a_domain():
+    for term in DECLARED:
+        if (term, RDF.type, OWL.Class) not in ONTOLOGY:
+            assert ONTOLOGY.value(term, RDFS.domain) is not None, term
+
+
+def test_ontology_header():
+    (ontology,) = ONTOLOGY.subjects(RDF.type, OWL.Ontology)
+    for prop in ("versionIRI", "versionInfo"):
+        assert ONTOLOGY.value(ontology, OWL[prop]) is not None, prop
+    dcterms = rdflib.Namespace("http://purl.org/dc/terms/")
+    for prop in ("license", "creator", "title", "description"):
+        assert ONTOLOGY.value(ontology, dcterms[prop]) is not None, prop
+
+
+def test_owl_rl_closure_is_consistent(seed_build):
+    """The ontology with the seed data passes an OWL-RL closure without inconsistency (owl:Nothing, errors)."""
+    owlrl = pytest.importorskip("owlrl")
+    closure = rdflib.Graph()
+    for triple in ONTOLOGY:
+        closure.add(triple)
+    closure.parse(seed_build / "trialkg.nt", format="nt")
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
+    assert not list(closure.subjects(RDF.type, OWL.Nothing))
+    errors = [o for o in closure.objects(None, rdflib.URIRef("http://www.w3.org/2002/07/owl#Error"))]
+    assert errors == []
+    # the closure does what the alignment says: a trial is a schema.org MedicalTrial
+    probe = rdflib.URIRef("https://w3id.org/trialkg/trial/NCT00000000")
+    closure.add((probe, RDF.type, rdflib.URIRef(iri.ONTOLOGY + "Trial")))
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
+    assert (probe, RDF.type, rdflib.URIRef("https://schema.org/MedicalTrial")) in closure
