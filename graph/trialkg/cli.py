@@ -205,11 +205,24 @@ def _cell(term: Any) -> str:
 
 
 @main.command()
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("output/ontology.png"), show_default=True, help="PNG file to write.")  # fmt: skip
+def diagram(out_path: Path) -> None:
+    """Draw the ontology (classes, their fields, object properties) as a PNG picture."""
+    from .diagram import render_png
+    from .resources import ontology_graph
+
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    renderer = render_png(ontology_graph(), out_path)
+    click.echo(f"wrote {out_path} (drawn with {renderer})")
+
+
+@main.command()
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
               help="The trialkg source checkout.")  # fmt: skip
 @click.option("--check", is_flag=True, help="Only report drift (exit 1), write nothing.")
 def gen(root: Path, check: bool) -> None:
-    """Regenerate ontology/context.jsonld and graph/trialkg/vocab.py from ontology/trialkg.ttl."""
+    """Regenerate context.jsonld, vocab.py and docs/ontology.dot from ontology/trialkg.ttl."""
     from .gen import generated_files, write_generated
 
     if check:

@@ -1,4 +1,4 @@
-"""Artefacts generated from the ontology, its single source of truth: the JSON-LD context and vocab.py.
+"""Artefacts generated from the ontology, its single source of truth: JSON-LD context, vocab.py, diagram source.
 
 `trialkg gen` writes them; tests regenerate them in memory and fail on any drift.
 """
@@ -95,10 +95,13 @@ def render_vocab(ontology: rdflib.Graph) -> str:
 
 def generated_files(root: Path) -> dict[Path, str]:
     """Every generated file under a checkout `root`, with the content it must have."""
+    from .diagram import render_dot
+
     ontology = rdflib.Graph().parse(root / "ontology" / "trialkg.ttl", format="turtle")
     return {
         root / "ontology" / "context.jsonld": render_context(ontology),
         root / "graph" / "trialkg" / "vocab.py": render_vocab(ontology),
+        root / "docs" / "ontology.dot": render_dot(ontology),
     }
 
 
