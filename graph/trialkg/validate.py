@@ -61,6 +61,14 @@ def _results(report: rdflib.Graph) -> Iterable[ShaclResult]:
         )
 
 
+def field_of(r: ShaclResult) -> str:
+    """The record field a result is about: shape messages start with it ("enrollment: ...")."""
+    head, sep, _rest = r.message.partition(":")
+    if sep and " " not in head.strip():
+        return head.strip()
+    return (r.path or "").rsplit("#", 1)[-1] or "(node)"
+
+
 def sort_key(r: ShaclResult) -> tuple[str, ...]:
     return (r.focus, r.path or "", r.severity, r.component, r.message, r.value or "")
 

@@ -11,7 +11,7 @@ import rdflib
 
 from .errors import TrialkgError
 from .store import QUADS_FILE
-from .validate import ShaclResult, is_violation, validate_graph
+from .validate import ShaclResult, field_of, is_violation, sort_key, validate_graph
 
 _RDF_FORMATS = {
     ".ttl": "turtle",
@@ -23,9 +23,16 @@ _RDF_FORMATS = {
 }
 
 
-def load_union(files: list[Path]) -> rdflib.Graph:
-    """All triples of the files as one graph (named graphs merged)."""
+def load_graphs(files: list[Path]) -> tuple[rdflib.Graph, list[rdflib.Graph]]:
+    """(everything as one graph, the graphs to validate one by one).
+
+    Named graphs (N-Quads, TriG) are validated each on its own: a build keeps one per source
+    document, and two sources that disagree about a trial are a conflict to report, not a
+    violation. Triples outside named graphs are validated together.
+    """
     union = rdflib.Graph()
+    separate: list[rdflib.Graph] = []
+    plain = rdflib.Graph()
     for path in files:
         fmt = _RDF_FORMATS.get(path.suffix.lower())
         if fmt is None:
@@ -34,13 +41,22 @@ def load_union(files: list[Path]) -> rdflib.Graph:
             if fmt in ("nquads", "trig"):
                 ds = rdflib.Dataset()
                 ds.parse(path, format=fmt)
-                for s, p, o, _g in ds.quads((None, None, None, None)):
+                by_graph: dict[rdflib.term.Node, rdflib.Graph] = defaultdict(rdflib.Graph)
+                for s, p, o, g in ds.quads((None, None, None, None)):
                     union.add((s, p, o))
+                    target = plain if g is None or g == rdflib.graph.DATASET_DEFAULT_GRAPH_ID else by_graph[g]
+                    target.add((s, p, o))
+                separate.extend(by_graph[g] for g in sorted(by_graph, key=str))
             else:
-                union.parse(path, format=fmt)
+                graph = rdflib.Graph().parse(path, format=fmt)
+                for triple in graph:
+                    union.add(triple)
+                    plain.add(triple)
         except Exception as exc:  # noqa: BLE001 - rdflib raises many kinds for bad syntax
             raise TrialkgError(f"{path}: not valid {fmt}: {exc}") from exc
-    return union
+    if len(plain):
+        separate.append(plain)
+    return union, separate
 
 
 def run_validate(files: list[Path], graph_dir: Path, *, as_json: bool) -> int:
@@ -50,15 +66,15 @@ def run_validate(files: list[Path], graph_dir: Path, *, as_json: bool) -> int:
         if not built.is_file():
             raise TrialkgError(f"{graph_dir}: no built graph here ({QUADS_FILE} is missing); run `trialkg build`")
         files = [built]
-    data = load_union(files)
-    results = validate_graph(data)
+    data, graphs = load_graphs(files)
+    results = sorted({r for graph in graphs for r in validate_graph(graph)}, key=sort_key)
     violations = sum(1 for r in results if is_violation(r))
     context = _trial_context(data)
     if as_json:
         click.echo(json.dumps({
             "conforms": violations == 0,
             "violations": violations,
-            "results": [{**r.__dict__, **context.get(r.focus, {})} for r in results],
+            "results": [{**r.__dict__, "field": field_of(r), **context.get(r.focus, {})} for r in results],
         }, indent=2, ensure_ascii=False))  # fmt: skip
     else:
         _print_report(results, context)
@@ -100,6 +116,6 @@ def _print_report(results: list[ShaclResult], context: dict[str, dict[str, str |
         ctx = context.get(trial, {})
         click.echo(f"Trial {ctx.get('nct_id') or trial}  (source: {ctx.get('source') or 'unknown'})")
         for r in by_trial[trial]:
-            where = "" if r.focus == trial else f" on {r.focus}"
+            where = "" if r.focus == trial else f"\n              at {r.focus}"
             value = f" [value: {r.value}]" if r.value is not None else ""
-            click.echo(f"  {r.severity:9} {r.message}{value}{where}")
+            click.echo(f"  {r.severity:9} {field_of(r)}: {r.message.partition(': ')[2] or r.message}{value}{where}")
