@@ -6,7 +6,6 @@ import shutil
 
 import pytest
 from conftest import ROOT
-
 from trialkg import diagram
 from trialkg.resources import ontology_graph
 

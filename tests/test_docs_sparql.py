@@ -6,7 +6,6 @@ import re
 
 import pytest
 from conftest import ROOT
-
 from trialkg.store import open_graph
 
 DOCS = [ROOT / "ontology" / "README.md", ROOT / "README.md"]
