@@ -37,6 +37,8 @@ def graph_round_trip(trial: Trial) -> tuple[dict[str, Any], dict[str, Any]]:
     reloaded = ox.Store()
     reloaded.load(nquads_bytes(store), format=ox.RdfFormat.N_QUADS)
     back = read_trial(reloaded, str(mapped.trial_iri))
+    assert back.pop("conflicts") == []
+    assert back.pop("provenance")["preferred_source"] == trial.source.file_name
     expected = to_record(trial, trial_id=str(mapped.trial_iri), sources=[trial.source.file_name])
     return canonical(expected), canonical(back)
 

@@ -20,11 +20,13 @@ from . import export, iri
 from .errors import TrialkgError
 from .mapping import map_trial
 from .parsers import parse_file
+from .readback import read_trial
 from .resources import sample_files
-from .store import quads
+from .store import quads, select
 from .validate import ShaclResult, is_violation, sort_key, validate_triples
 
 REPORT_FILE = "build-report.json"
+CONFLICTS_FILE = "conflicts.json"
 SHACL_REPORT_FILE = "validation-report.ttl"
 
 
@@ -55,6 +57,8 @@ class BuildReport:
     documents: list[DocumentReport] = field(default_factory=list)
     shacl: list[TrialResult] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    #: Trials several sources describe, with the fields they state differently.
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def failed(self) -> list[DocumentReport]:
@@ -94,6 +98,8 @@ class BuildReport:
             "documents": [asdict(d) for d in self.documents],
             "trials": self.trial_count,
             "failed_documents": len(self.failed),
+            "merged_trials": len(self.conflicts),
+            "trials_with_conflicts": sum(1 for c in self.conflicts if c["conflicts"]),
             "shacl": {
                 "conforms": self.conforms,
                 "violations": self.violations,
@@ -163,6 +169,7 @@ def build_documents(
         report.documents.append(_build_document(path, store, report))
         if progress:
             progress(path)
+    report.conflicts = find_conflicts(store)
     report.documents.sort(key=lambda d: d.file)
     report.shacl.sort(key=lambda r: (r.trial, r.source, *sort_key(r.result)))
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -193,9 +200,27 @@ def _build_document(path: Path, store: ox.Store, report: BuildReport) -> Documen
     return doc
 
 
+def find_conflicts(store: ox.Store) -> list[dict[str, Any]]:
+    """Every trial read from more than one document, with its sources and conflicting fields."""
+    merged = []
+    for row in select(store, "multi_source_trials"):
+        record = read_trial(store, row["trial"])
+        merged.append(
+            {
+                "trial": row["trial"],
+                "nct_id": record["nct_id"],
+                "sources": record["provenance"]["sources"],
+                "conflicts": record["conflicts"],
+            }
+        )
+    return merged
+
+
 def _write_reports(report: BuildReport, out_dir: Path) -> None:
     text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
     export.write_text_atomic(out_dir / REPORT_FILE, text)
+    conflicts = json.dumps(report.conflicts, indent=2, ensure_ascii=False) + "\n"
+    export.write_text_atomic(out_dir / CONFLICTS_FILE, conflicts)
     export.write_atomic(out_dir / SHACL_REPORT_FILE, lambda fh: fh.write(shacl_report_turtle(report)))
 
 

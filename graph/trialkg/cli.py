@@ -100,6 +100,12 @@ def build(inputs: tuple[str, ...], out_dir: Path, formats: tuple[str, ...], as_j
             f"{len(report.failed)} failed, in {elapsed:.2f} s"
         )
         click.echo(report.summary())
+        if report.conflicts:
+            with_conflicts = [c for c in report.conflicts if c["conflicts"]]
+            click.echo(
+                f"merged {len(report.conflicts)} trials read from several documents; "
+                f"{len(with_conflicts)} with conflicting values (see {out_dir / 'conflicts.json'})"
+            )
         click.echo("wrote " + ", ".join(str(p) for p in report.written))
     sys.exit(report.exit_code)
 

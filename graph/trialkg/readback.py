@@ -15,8 +15,8 @@ import pyoxigraph as ox
 
 from . import iri
 from .errors import TrialNotFoundError
-from .model import CriterionKind, OutcomeKind, SourceDocument, Trial
-from .record import CONTRACT_KEYS, EXTRA_KEYS, to_record
+from .merge import merge_records
+from .model import CriterionKind, OutcomeKind
 from .store import select
 
 _TK = iri.ONTOLOGY
@@ -108,8 +108,7 @@ def read_trial(store: ox.Store, trial: str) -> dict[str, Any]:
     for row in select(store, "trial_nodes", binding):
         graphs[row["g"]].add(row["node"], row["p"], row["o"])
 
-    per_source = sorted((_record_from_graph(g, trial) for g in graphs.values()), key=lambda r: r["sources"])
-    return _merge(trial, per_source)
+    return merge_records(trial, [_record_from_graph(g, trial) for g in graphs.values()])
 
 
 def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
@@ -117,6 +116,8 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
     rec: dict[str, Any] = {}
     sources = [g.one(s, tk + "fileName") for s in g.all(t, _DERIVED_FROM)]
     rec["sources"] = sorted(s for s in sources if s)
+    formats = sorted(f for f in (g.one(s, tk + "sourceFormat") for s in g.all(t, _DERIVED_FROM)) if f)
+    rec["_format"] = formats[0] if formats else None
     for key, prop in _SCALARS.items():
         rec[key] = g.one(t, tk + prop)
     for key, prop in _CODES.items():
@@ -203,35 +204,3 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
 
 def _code_or_none(value: str | None) -> str | None:
     return _code_value(value) if value else None
-
-
-#: The record of a trial that states nothing: tells which keys are lists.
-_EMPTY_RECORD = to_record(Trial(source=SourceDocument("", "", "")), trial_id="", sources=[])
-
-
-def _merge(trial: str, records: list[dict[str, Any]]) -> dict[str, Any]:
-    merged: dict[str, Any] = {"id": trial, "sources": sorted({s for r in records for s in r["sources"]})}
-    for key in CONTRACT_KEYS[2:] + EXTRA_KEYS:
-        values = [r.get(key) for r in records]
-        if key in {
-            "phases",
-            "collaborators",
-            "conditions",
-            "interventions",
-            "arms",
-            "inclusion_criteria",
-            "exclusion_criteria",
-            "primary_outcomes",
-            "secondary_outcomes",
-            "locations",
-            "references",
-            "related_trials",
-            "secondary_ids",
-            "organizations",
-            "officials",
-            "keywords",
-        }:
-            merged[key] = next((v for v in values if v), [])
-        else:
-            merged[key] = next((v for v in values if v is not None), None)
-    return merged
