@@ -40,9 +40,17 @@ maybe_text = st.none() | text
 nct_ids = st.integers(0, 99_999_999).map(lambda n: f"NCT{n:08d}")
 
 
+_DAYS = {"Years": 365.25, "Months": 30.4375, "Weeks": 7, "Days": 1}
+
+
+def _age_days(age: str) -> float:
+    number, unit = age.split()
+    return int(number) * _DAYS[unit]
+
+
 @st.composite
-def iso_dates(draw: st.DrawFn) -> str:
-    year = draw(st.integers(1900, 2100))
+def iso_dates(draw: st.DrawFn, years: tuple[int, int] = (1900, 2100)) -> str:
+    year = draw(st.integers(*years))
     precision = draw(st.sampled_from(["y", "ym", "ymd"]))
     month, day = draw(st.integers(1, 12)), draw(st.integers(1, 28))
     return {"y": f"{year}", "ym": f"{year}-{month:02d}", "ymd": f"{year}-{month:02d}-{day:02d}"}[precision]
@@ -100,6 +108,15 @@ def trials(draw: st.DrawFn) -> Trial:
         for name, role in zip(org_names, roles, strict=True)
     )
     status = draw(st.none() | st.sampled_from(OverallStatus))
+    # Cross-field rules a real record keeps: start before completion, minimum age below maximum.
+    start_date, completion_date, primary_completion_date = (
+        draw(st.none() | iso_dates(years=(1900, 1999))),
+        draw(st.none() | iso_dates(years=(2000, 2100))),
+        draw(st.none() | iso_dates(years=(2000, 2100))),
+    )
+    min_age, max_age = draw(st.none() | ages), draw(st.none() | ages)
+    if min_age and max_age and _age_days(min_age) > _age_days(max_age):
+        min_age, max_age = max_age, min_age
     party = draw(
         st.none().map(lambda _: (None, None, None))
         | st.tuples(st.sampled_from(["SPONSOR", "PRINCIPAL_INVESTIGATOR"]), maybe_text, maybe_text)
@@ -119,8 +136,8 @@ def trials(draw: st.DrawFn) -> Trial:
         phases=tuple(sorted(draw(st.sets(st.sampled_from(Phase), max_size=2)), key=lambda p: p.value)),
         study_type=draw(st.none() | st.sampled_from(StudyType)),
         enrollment=draw(st.none() | st.integers(0, 10**6)),
-        start_date=draw(st.none() | iso_dates()),
-        completion_date=draw(st.none() | iso_dates()),
+        start_date=start_date,
+        completion_date=completion_date,
         first_posted=draw(st.none() | iso_dates()),
         last_update_posted=draw(st.none() | iso_dates()),
         organizations=organizations,
@@ -142,8 +159,8 @@ def trials(draw: st.DrawFn) -> Trial:
         intervention_model=draw(st.none() | st.sampled_from(InterventionModel)),
         primary_purpose=draw(st.none() | st.sampled_from(PrimaryPurpose)),
         masking=draw(st.none() | st.sampled_from(Masking)),
-        min_age=draw(st.none() | ages),
-        max_age=draw(st.none() | ages),
+        min_age=min_age,
+        max_age=max_age,
         sex=draw(st.none() | st.sampled_from(Sex)),
         healthy_volunteers=draw(st.none() | st.booleans()),
         inclusion_criteria=tuple(draw(st.lists(text, max_size=3))),
@@ -193,7 +210,7 @@ def trials(draw: st.DrawFn) -> Trial:
         is_fda_regulated_drug=draw(st.none() | st.booleans()),
         is_fda_regulated_device=draw(st.none() | st.booleans()),
         has_dmc=draw(st.none() | st.booleans()),
-        primary_completion_date=draw(st.none() | iso_dates()),
+        primary_completion_date=primary_completion_date,
         other_outcomes=tuple(draw(st.lists(outcomes, max_size=2))),
         nct_id_aliases=tuple(sorted(draw(st.sets(nct_ids, max_size=2)))),
         see_also_links=tuple(
