@@ -19,11 +19,11 @@ from types import ModuleType
 
 from ..errors import RecordParseError, UnknownFormatError
 from ..model import SourceDocument, Trial
-from . import compass, keyvalue, medpath, registry_page
+from . import compass, ctgov_json, ctgov_xml, keyvalue, medpath, registry_page
 
 #: Every known format, by name. Order breaks ties in `detect_format`.
 PARSERS: dict[str, ModuleType] = {
-    m.FORMAT: m for m in (keyvalue, registry_page, compass, medpath)
+    m.FORMAT: m for m in (keyvalue, registry_page, compass, medpath, ctgov_json, ctgov_xml)
 }
 
 #: How much of a file `sniff` sees.
@@ -83,6 +83,9 @@ def parse_file(path: Path) -> Iterator[Trial | RecordParseError]:
     """
     with path.open("rb") as fh:
         head_bytes = fh.read(HEAD_BYTES)
+    if head_bytes.startswith(ctgov_json.ZIP_MAGIC):  # the registry's bulk zip: binary, read member by member
+        yield from ctgov_json.parse(path, source_document(path, ctgov_json.FORMAT))
+        return
     # A cut at HEAD_BYTES may fall inside a multi-byte character: decode only whole characters.
     if len(head_bytes) == HEAD_BYTES and not head_bytes.startswith((b"\xff\xfe", b"\xfe\xff")):
         head_bytes = head_bytes[: len(head_bytes) - 4] + head_bytes[-4:].decode("utf-8", "ignore").encode()

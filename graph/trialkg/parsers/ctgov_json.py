@@ -1,0 +1,920 @@
+"""ClinicalTrials.gov API v2 JSON: one study object, an array of them, an API page, or the bulk zip.
+
+Reads the `protocolSection` (identification, status, sponsors, oversight, description,
+conditions, design, arms and interventions, outcomes, eligibility, officials and locations,
+references and links, IPD statement), `hasResults` and the MeSH browse modules of the
+`derivedSection`. Does not read the `resultsSection`, `annotationSection`, `documentSection`,
+`derivedSection.miscInfoModule`, contacts (central or per site), date types (actual/estimated)
+or the submission/QC dates; keys it does not know are noted in `Trial.unmapped`.
+
+Files are streamed with ijson: an array (`item`) or a page (`studies.item`) is read one study
+at a time, and each member of a zip is read on its own with its own SourceDocument. A value of
+the wrong JSON type, an unknown code or an impossible date leaves its field empty and is kept
+in `Trial.unmapped`. A study that cannot be read is yielded as a RecordParseError naming the
+item (or the zip member); a file that cannot be read at all raises one. Text that would crash or
+exhaust ijson's C backend is refused before ijson reads it: nesting over 1,000 levels, or a run
+of 4,000 digits. Markdown escapes of the registry's text ('\\<18 years') are dropped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import ijson
+
+from ..errors import RecordParseError
+from ..model import (
+    AgencyClass,
+    Allocation,
+    Arm,
+    ArmGroupType,
+    Intervention,
+    InterventionModel,
+    InterventionType,
+    Link,
+    Location,
+    Masking,
+    MeshLeaf,
+    MeshTerm,
+    Official,
+    OfficialRole,
+    Organization,
+    OrganizationRole,
+    Outcome,
+    OverallStatus,
+    Phase,
+    PrimaryPurpose,
+    Reference,
+    ReferenceType,
+    SecondaryId,
+    Sex,
+    SourceDocument,
+    StudyType,
+    Trial,
+)
+from .common import code_key, criteria_items, is_bullet, parse_age, parse_citation, parse_date, strip_bullet
+
+FORMAT = "ctgov_json"
+
+E = TypeVar("E", bound=Enum)
+
+ZIP_MAGIC = b"PK\x03\x04"
+_BLOCK = 1 << 20
+#: Digit runs this long, and nesting this deep, are refused before ijson sees them (see _Counting).
+_MAX_DIGITS = 4000
+_MAX_DEPTH = 1000
+_LONG_DIGITS = re.compile(rb"[0-9]{%d}" % _MAX_DIGITS)
+#: Longest value text kept in an unmapped note.
+_NOTE_CHARS = 200
+#: Markdown escapes in the registry's text ('\\<18 years', '\\[', '\\*'): the text as written is without them.
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~^&=])")
+_NCT = re.compile(r"^NCT\d{8}$")
+_RESPONSIBLE_PARTY_TYPES = frozenset({"SPONSOR", "PRINCIPAL_INVESTIGATOR", "SPONSOR_INVESTIGATOR"})
+_IPD_SHARING = frozenset({"YES", "NO", "UNDECIDED"})
+_MESH_RELEVANCE = frozenset({"HIGH", "LOW"})
+
+# -- eligibility criteria: shared with the legacy XML parser -------------------------------------
+
+_KIND = re.compile(
+    r"\b(non-inclusion|inclusion|exclusion)s?\b(\s+(?:criteria|criterion|citeria|requirements)\b)?", re.IGNORECASE
+)
+
+
+def criteria_heading(line: str) -> tuple[str, str, str] | None:
+    """(kind, text before, text after) when `line` heads inclusion or exclusion criteria, else None.
+
+    kind is 'inclusion' or 'exclusion'; 'text before' is an item glued in front of the heading
+    ('* Stable relationship Exclusion Criteria:'); 'text after' an item on the heading's line.
+
+    >>> criteria_heading("Key Inclusion Criteria:")
+    ('inclusion', '', '')
+    >>> criteria_heading("Exclusion Criteria: none")
+    ('exclusion', '', 'none')
+    >>> criteria_heading("* Patient meets the inclusion criteria for trial entry") is None
+    True
+    """
+    bullet = is_bullet(line)
+    text = (strip_bullet(line) if bullet else line.strip()).strip("[]").strip()
+    m = _KIND.search(text)
+    if not m or len(text) > 120:
+        return None
+    kind = "inclusion" if m.group(1).lower() == "inclusion" else "exclusion"
+    words = {w.lower() for w in re.findall(r"[\w-]+", text)}
+    if not bullet and text.endswith(":") and "criteria" in words and len(words & {"inclusion", "exclusion"}) == 1:
+        return kind, "", ""  # 'For inclusion in the study subjects should fulfill the following criteria:'
+    pre, after = text[: m.start()].strip(), text[m.end() :]
+    post, colon, rest = after.partition(":")
+    post = post.strip()
+    if ("exclusion" if kind == "inclusion" else "inclusion") in post.lower():
+        return None  # 'Inclusion/Exclusion:' states neither
+    if len(post.split()) > 5 or post.endswith((".", ";")) or pre.endswith((".", ";", ",", ")", ":")):
+        return None
+    criteria_word = bool(m.group(2))
+    if colon:
+        glued = (
+            bullet and len(pre.split()) >= 2 and not post and not rest.strip()
+            and re.fullmatch(r"(Inclusion|Exclusion) Criteria", m.group(0))
+        )  # fmt: skip
+        if glued:
+            return kind, pre, ""
+        if len(pre.split()) > 4 or (bullet and (not criteria_word or len(pre.split()) > 1)):
+            return None
+        first = rest.strip()
+        return kind, "", strip_bullet(first) if is_bullet(first) else first
+    if not criteria_word or len(pre.split()) > 4 or (bullet and (pre or post)):
+        return None
+    return kind, "", ""
+
+
+_EMPTY_BULLET = re.compile(r"[*\u2022\u00b7\-\u2013]+|\d{1,3}[.)]")
+
+
+def split_criteria(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(inclusion items, exclusion items, lines outside both) of an eligibility criteria text.
+
+    One item per bullet or numbered line under an 'Inclusion Criteria:' or 'Exclusion Criteria:'
+    heading (or a variant: 'Key Inclusion Criteria:', 'Exclusion criteria', 'Inclusion:'),
+    without its marker. An unmarked line continues the item before it (hard-wrapped text),
+    except after a blank line or when it ends with ':' (a sub-heading): then it starts an item.
+
+    >>> split_criteria("Inclusion Criteria:\\n\\n* Adult\\n* Male\\n\\nExclusion Criteria:\\n\\n* Smoker")
+    (('Adult', 'Male'), ('Smoker',), ())
+    """
+    groups: dict[str, list[str]] = {"inclusion": [], "exclusion": []}
+    outside: list[str] = []
+    current: list[str] | None = None
+    new_item = True
+    for raw in text.splitlines():
+        if not raw.strip() or _EMPTY_BULLET.fullmatch(raw.strip()):
+            new_item = True
+            continue
+        heading = criteria_heading(raw)
+        if heading is None:
+            if current is None:
+                outside.append(raw.strip())
+            elif not is_bullet(raw) and (new_item or raw.rstrip().endswith(":")):
+                current.append(f"- {raw.strip()}")
+            else:
+                current.append(raw)
+            new_item = False
+            continue
+        kind, before, after = heading
+        if before:
+            glued = raw[: raw.find(before) + len(before)]
+            if current is None:
+                outside.append(glued.strip())
+            else:
+                current.append(glued)
+        current = groups[kind]
+        if after:
+            current.append(f"- {after}")
+        new_item = True
+    inclusion = tuple(item for item in criteria_items(groups["inclusion"]) if item)
+    exclusion = tuple(item for item in criteria_items(groups["exclusion"]) if item)
+    return inclusion, exclusion, tuple(outside)
+
+
+# -- reading JSON values --------------------------------------------------------------------------
+
+
+def _kind(value: object) -> str:
+    return {dict: "an object", list: "an array", str: "text", bool: "true/false", type(None): "null"}.get(
+        type(value), "a number"
+    )
+
+
+def _short(value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        return "a very large number"
+    text = value if isinstance(value, (str, int, float, Decimal)) else _kind(value)
+    text = " ".join(str(text).split())
+    return text if len(text) <= _NOTE_CHARS else text[: _NOTE_CHARS - 1] + "\u2026"
+
+
+class _Reader:
+    """Typed access to a study's JSON; what cannot be read is noted in `unmapped`."""
+
+    def __init__(self) -> None:
+        self.unmapped: list[str] = []
+
+    def note(self, path: str, text: str) -> None:
+        self.unmapped.append(f"{path}: {text}")
+
+    def wrong(self, path: str, value: object, expected: str) -> None:
+        self.note(path, f"expected {expected}, got {_kind(value)} ({_short(value)})")
+
+    def obj(self, parent: dict[str, Any], key: str, path: str) -> dict[str, Any]:
+        value = parent.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.wrong(f"{path}.{key}", value, "an object")
+            return {}
+        return value
+
+    def array(self, parent: dict[str, Any], key: str, path: str) -> list[Any]:
+        value = parent.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.wrong(f"{path}.{key}", value, "an array")
+            return []
+        return value
+
+    def objects(self, parent: dict[str, Any], key: str, path: str) -> Iterator[tuple[dict[str, Any], str]]:
+        for n, item in enumerate(self.array(parent, key, path)):
+            if isinstance(item, dict):
+                yield item, f"{path}.{key}[{n}]"
+            else:
+                self.wrong(f"{path}.{key}[{n}]", item, "an object")
+
+    def text(self, parent: dict[str, Any], key: str, path: str) -> str | None:
+        value = parent.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.wrong(f"{path}.{key}", value, "text")
+            return None
+        return _clean(value)
+
+    def texts(self, parent: dict[str, Any], key: str, path: str) -> tuple[str, ...]:
+        out = []
+        for n, item in enumerate(self.array(parent, key, path)):
+            if isinstance(item, str):
+                if _clean(item):
+                    out.append(_clean(item))
+            elif item is not None:
+                self.wrong(f"{path}.{key}[{n}]", item, "text")
+        return tuple(out)
+
+    def boolean(self, parent: dict[str, Any], key: str, path: str) -> bool | None:
+        value = parent.get(key)
+        if value is None or isinstance(value, bool):
+            return value
+        self.wrong(f"{path}.{key}", value, "true/false")
+        return None
+
+    def code(self, enum: type[E], parent: dict[str, Any], key: str, path: str) -> E | None:
+        text = self.text(parent, key, path)
+        return None if text is None else self.code_of(enum, text, f"{path}.{key}")
+
+    def code_of(self, enum: type[E], text: str, path: str) -> E | None:
+        try:
+            return enum[text.strip()]
+        except KeyError:
+            self.note(path, f"unknown {enum.__name__} code {_short(text)!r}")
+            return None
+
+    def date(self, parent: dict[str, Any], key: str, path: str) -> str | None:
+        text = self.text(parent, key, path)
+        if text is None:
+            return None
+        date = parse_date(text) if len(text) <= 40 else None
+        if date is None:
+            self.note(f"{path}.{key}", f"not a date: {_short(text)}")
+        return date
+
+    def date_struct(self, parent: dict[str, Any], key: str, path: str) -> str | None:
+        return self.date(self.obj(parent, key, path), "date", f"{path}.{key}")
+
+    def number(self, parent: dict[str, Any], key: str, path: str, low: float, high: float) -> float | None:
+        value = parent.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+            self.wrong(f"{path}.{key}", value, "a number")
+            return None
+        if isinstance(value, Decimal) and not value.is_finite():
+            self.note(f"{path}.{key}", f"not a finite number: {_short(value)}")
+            return None
+        if not low <= value <= high:
+            self.note(f"{path}.{key}", f"out of range: {_short(value)}")
+            return None
+        return float(value)
+
+    def extra_keys(self, obj: dict[str, Any], path: str, known: Iterable[str]) -> None:
+        """Note keys this parser does not know (new API fields, edits) so they are not lost silently."""
+        for key in obj.keys() - set(known):
+            value = obj[key]
+            shown = _short(value) if not isinstance(value, (dict, list)) else _kind(value)
+            self.note(f"{path}.{key}", f"not read ({shown})")
+
+
+def _clean(text: str) -> str:
+    return _MD_ESCAPE.sub(r"\1", text).strip()
+
+
+# -- one study --------------------------------------------------------------------------------------
+
+_TOP_KEYS = ("protocolSection", "derivedSection", "hasResults", "resultsSection", "annotationSection",
+             "documentSection")  # fmt: skip
+_MODULES = {
+    "identificationModule": ("nctId", "orgStudyIdInfo", "secondaryIdInfos", "organization", "briefTitle",
+                             "officialTitle", "acronym", "nctIdAliases"),
+    "statusModule": ("statusVerifiedDate", "overallStatus", "lastKnownStatus", "delayedPosting", "whyStopped",
+                     "expandedAccessInfo", "startDateStruct", "primaryCompletionDateStruct", "completionDateStruct",
+                     "studyFirstSubmitDate", "studyFirstSubmitQcDate", "studyFirstPostDateStruct",
+                     "resultsWaived", "resultsFirstSubmitDate", "resultsFirstSubmitQcDate",
+                     "resultsFirstPostDateStruct", "dispFirstSubmitDate", "dispFirstSubmitQcDate",
+                     "dispFirstPostDateStruct", "lastUpdateSubmitDate", "lastUpdatePostDateStruct"),
+    "sponsorCollaboratorsModule": ("responsibleParty", "leadSponsor", "collaborators"),
+    "oversightModule": ("oversightHasDmc", "isFdaRegulatedDrug", "isFdaRegulatedDevice", "isUnapprovedDevice",
+                        "isPpsd", "isUsExport", "fdaaa801Violation"),
+    "descriptionModule": ("briefSummary", "detailedDescription"),
+    "conditionsModule": ("conditions", "keywords"),
+    "designModule": ("studyType", "nPtrsToThisExpAccNctId", "expandedAccessTypes", "patientRegistry",
+                     "targetDuration", "phases", "designInfo", "bioSpec", "enrollmentInfo"),
+    "armsInterventionsModule": ("armGroups", "interventions"),
+    "outcomesModule": ("primaryOutcomes", "secondaryOutcomes", "otherOutcomes"),
+    "eligibilityModule": ("eligibilityCriteria", "healthyVolunteers", "sex", "genderBased", "genderDescription",
+                          "minimumAge", "maximumAge", "stdAges", "studyPopulation", "samplingMethod"),
+    "contactsLocationsModule": ("centralContacts", "overallOfficials", "locations"),
+    "referencesModule": ("references", "seeAlsoLinks", "availIpds"),
+    "ipdSharingStatementModule": ("ipdSharing", "description", "infoTypes", "timeFrame", "accessCriteria", "url"),
+}  # fmt: skip
+_DERIVED = ("miscInfoModule", "conditionBrowseModule", "interventionBrowseModule")
+_BROWSE = ("meshes", "ancestors", "browseLeaves", "browseBranches")
+
+
+def is_study(value: object) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("protocolSection"), dict)
+
+
+def not_a_study(value: object) -> str:
+    """Why `value` is not an API v2 study object (the problem text of its RecordParseError)."""
+    if not isinstance(value, dict):
+        return f"not a ClinicalTrials.gov study: expected a study object, found {_kind(value)}"
+    if "protocolSection" in value:
+        return f"not a ClinicalTrials.gov study: 'protocolSection' is {_kind(value['protocolSection'])}, not an object"
+    keys = ", ".join(sorted(map(str, value))[:8]) or "none"
+    return f"not a ClinicalTrials.gov study: no 'protocolSection' (keys: {keys})"
+
+
+def study_to_trial(study: dict[str, Any], source: SourceDocument) -> Trial:
+    """The trial an API v2 study object states (the caller has checked `is_study`)."""
+    r = _Reader()
+    r.extra_keys(study, "", _TOP_KEYS)
+    p = "protocolSection"
+    proto = study[p]
+    r.extra_keys(proto, p, _MODULES)
+    mods = {}
+    for name, known in _MODULES.items():
+        mods[name] = r.obj(proto, name, p)
+        r.extra_keys(mods[name], f"{p}.{name}", known)
+    f: dict[str, Any] = {}
+    _identification(r, mods["identificationModule"], f)
+    _status(r, mods["statusModule"], f)
+    _sponsors(r, mods["sponsorCollaboratorsModule"], mods["identificationModule"], f)
+    _oversight_description(r, mods, f)
+    _design(r, mods["designModule"], f)
+    _arms_interventions(r, mods["armsInterventionsModule"], f)
+    _outcomes(r, mods["outcomesModule"], f)
+    _eligibility(r, mods["eligibilityModule"], f)
+    _contacts_locations(r, mods["contactsLocationsModule"], f)
+    _references(r, mods["referencesModule"], f)
+    f["has_results"] = r.boolean(study, "hasResults", "")
+    derived = r.obj(study, "derivedSection", "")
+    r.extra_keys(derived, "derivedSection", _DERIVED)
+    for module, prefix in (("conditionBrowseModule", "condition"), ("interventionBrowseModule", "intervention")):
+        _browse(r, r.obj(derived, module, "derivedSection"), f"derivedSection.{module}", prefix, f)
+    return Trial(source=source, **f, unmapped=tuple(r.unmapped))
+
+
+def _identification(r: _Reader, m: dict[str, Any], f: dict[str, Any]) -> None:
+    path = "identificationModule"
+    nct = r.text(m, "nctId", path)
+    if nct is not None and not _NCT.match(nct):
+        r.note(f"{path}.nctId", f"not an NCT id: {_short(nct)}")
+        nct = None
+    f["nct_id"] = nct
+    f["org_study_id"] = r.text(r.obj(m, "orgStudyIdInfo", path), "id", f"{path}.orgStudyIdInfo")
+    ids = []
+    for item, at in r.objects(m, "secondaryIdInfos", path):
+        identifier = r.text(item, "id", at)
+        if identifier:
+            ids.append(SecondaryId(identifier, r.text(item, "type", at)))
+            domain = r.text(item, "domain", at)
+            if domain:
+                r.note(f"{at}.domain", f"{identifier}: {_short(domain)}")
+    f["secondary_ids"] = tuple(ids)
+    f["brief_title"] = r.text(m, "briefTitle", path) or None
+    f["official_title"] = r.text(m, "officialTitle", path) or None
+    f["acronym"] = r.text(m, "acronym", path) or None
+    aliases = []
+    for alias in r.texts(m, "nctIdAliases", path):
+        if _NCT.match(alias):
+            aliases.append(alias)
+        else:
+            r.note(f"{path}.nctIdAliases", f"not an NCT id: {_short(alias)}")
+    f["nct_id_aliases"] = tuple(aliases)
+
+
+def _status(r: _Reader, m: dict[str, Any], f: dict[str, Any]) -> None:
+    path = "statusModule"
+    f["status_verified_date"] = r.date(m, "statusVerifiedDate", path)
+    f["overall_status"] = r.code(OverallStatus, m, "overallStatus", path)
+    f["last_known_status"] = r.code(OverallStatus, m, "lastKnownStatus", path)
+    f["why_stopped"] = r.text(m, "whyStopped", path) or None
+    f["start_date"] = r.date_struct(m, "startDateStruct", path)
+    f["primary_completion_date"] = r.date_struct(m, "primaryCompletionDateStruct", path)
+    f["completion_date"] = r.date_struct(m, "completionDateStruct", path)
+    f["first_posted"] = r.date_struct(m, "studyFirstPostDateStruct", path)
+    f["last_update_posted"] = r.date_struct(m, "lastUpdatePostDateStruct", path)
+    # The expanded-access record of this trial (or the trial this expanded access belongs to).
+    related = r.text(r.obj(m, "expandedAccessInfo", path), "nctId", f"{path}.expandedAccessInfo")
+    f["related_trials"] = (related,) if related and _NCT.match(related) else ()
+
+
+def _organization(
+    r: _Reader, item: dict[str, Any], at: str, name_key: str, role: OrganizationRole | None
+) -> Organization | None:
+    name = r.text(item, name_key, at)
+    if not name:
+        return None
+    agency = r.code(AgencyClass, item, "class", at)
+    return Organization(name, role, agency)
+
+
+def _sponsors(r: _Reader, m: dict[str, Any], ident: dict[str, Any], f: dict[str, Any]) -> None:
+    path = "sponsorCollaboratorsModule"
+    orgs: list[Organization] = []
+    lead = _organization(r, r.obj(m, "leadSponsor", path), f"{path}.leadSponsor", "name", OrganizationRole.LEAD_SPONSOR)
+    if lead:
+        orgs.append(lead)
+    for item, at in r.objects(m, "collaborators", path):
+        org = _organization(r, item, at, "name", OrganizationRole.COLLABORATOR)
+        if org:
+            orgs.append(org)
+    # The organization that registered the study, when no sponsor role names it.
+    own = _organization(r, r.obj(ident, "organization", "identificationModule"),
+                        "identificationModule.organization", "fullName", None)  # fmt: skip
+    if own and all(o.name != own.name for o in orgs):
+        orgs.append(own)
+    f["organizations"] = tuple(orgs)
+    party = r.obj(m, "responsibleParty", path)
+    at = f"{path}.responsibleParty"
+    kind = r.text(party, "type", at)
+    if kind is not None and kind not in _RESPONSIBLE_PARTY_TYPES:
+        r.note(f"{at}.type", f"unknown responsible party type {_short(kind)!r}")
+        kind = None
+    f["responsible_party_type"] = kind
+    f["responsible_party_name"] = r.text(party, "investigatorFullName", at) or r.text(party, "oldNameTitle", at)
+    f["responsible_party_affiliation"] = r.text(party, "investigatorAffiliation", at) or r.text(
+        party, "oldOrganization", at
+    )
+
+
+def _oversight_description(r: _Reader, mods: dict[str, dict[str, Any]], f: dict[str, Any]) -> None:
+    m, path = mods["oversightModule"], "oversightModule"
+    f["has_dmc"] = r.boolean(m, "oversightHasDmc", path)
+    f["is_fda_regulated_drug"] = r.boolean(m, "isFdaRegulatedDrug", path)
+    f["is_fda_regulated_device"] = r.boolean(m, "isFdaRegulatedDevice", path)
+    m, path = mods["descriptionModule"], "descriptionModule"
+    f["brief_summary"] = r.text(m, "briefSummary", path) or None
+    f["detailed_description"] = r.text(m, "detailedDescription", path) or None
+    m, path = mods["conditionsModule"], "conditionsModule"
+    f["conditions"] = r.texts(m, "conditions", path)
+    f["keywords"] = r.texts(m, "keywords", path)
+    m, path = mods["ipdSharingStatementModule"], "ipdSharingStatementModule"
+    sharing = r.text(m, "ipdSharing", path)
+    if sharing is not None and sharing not in _IPD_SHARING:
+        r.note(f"{path}.ipdSharing", f"unknown IPD sharing code {_short(sharing)!r}")
+        sharing = None
+    f["ipd_sharing"] = sharing
+    f["ipd_sharing_description"] = r.text(m, "description", path) or None
+
+
+def _design(r: _Reader, m: dict[str, Any], f: dict[str, Any]) -> None:
+    path = "designModule"
+    f["study_type"] = r.code(StudyType, m, "studyType", path)
+    phases: list[Phase] = []
+    for n, text in enumerate(r.texts(m, "phases", path)):
+        phase = r.code_of(Phase, text, f"{path}.phases[{n}]")
+        if phase and phase not in phases:
+            phases.append(phase)
+    f["phases"] = tuple(phases)
+    info, at = r.obj(m, "designInfo", path), f"{path}.designInfo"
+    f["allocation"] = r.code(Allocation, info, "allocation", at)
+    f["intervention_model"] = r.code(InterventionModel, info, "interventionModel", at)
+    f["primary_purpose"] = r.code(PrimaryPurpose, info, "primaryPurpose", at)
+    f["masking"] = r.code(Masking, r.obj(info, "maskingInfo", at), "masking", f"{at}.maskingInfo")
+    enrollment, at = r.obj(m, "enrollmentInfo", path), f"{path}.enrollmentInfo"
+    count = enrollment.get("count")
+    if count is not None:
+        if isinstance(count, Decimal) and count.is_finite() and abs(count) < 10**12 and count == int(count):
+            count = int(count)
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 10**9:
+            r.wrong(f"{at}.count", count, "a whole number of participants")
+            count = None
+    f["enrollment"] = count
+
+
+def _drop_type_prefix(name: str, known: set[str]) -> str:
+    """'Drug: Sildenafil' -> 'Sildenafil' (the name the intervention list gives), when the prefix is a type."""
+    prefix, sep, rest = name.partition(":")
+    if sep and rest.strip() and code_key(prefix) in InterventionType.__members__:
+        stripped = rest.strip()
+        if stripped in known or name not in known:
+            return stripped
+    return name
+
+
+def _arms_interventions(r: _Reader, m: dict[str, Any], f: dict[str, Any]) -> None:
+    path = "armsInterventionsModule"
+    interventions: list[Intervention] = []
+    labels_of: dict[str, list[str]] = {}
+    for item, at in r.objects(m, "interventions", path):
+        name = r.text(item, "name", at)
+        if not name:
+            r.note(at, "an intervention without a name")
+            continue
+        interventions.append(
+            Intervention(
+                name=name,
+                type=r.code(InterventionType, item, "type", at),
+                description=r.text(item, "description", at) or None,
+                other_names=r.texts(item, "otherNames", at),
+            )
+        )
+        for group in r.texts(item, "armGroupLabels", at):
+            labels_of.setdefault(group, []).append(name)
+    known = {i.name for i in interventions}
+    arms = []
+    for item, at in r.objects(m, "armGroups", path):
+        label = r.text(item, "label", at)
+        if not label:
+            r.note(at, "an arm group without a label")
+            continue
+        names = [_drop_type_prefix(n, known) for n in r.texts(item, "interventionNames", at)]
+        if "interventionNames" not in item:
+            names = labels_of.get(label, [])
+        arms.append(
+            Arm(
+                label=label,
+                description=r.text(item, "description", at) or None,
+                intervention_names=tuple(dict.fromkeys(names)),
+                type=r.code(ArmGroupType, item, "type", at),
+            )
+        )
+    f["interventions"] = tuple(interventions)
+    f["arms"] = tuple(arms)
+
+
+def _outcomes(r: _Reader, m: dict[str, Any], f: dict[str, Any]) -> None:
+    for key, field_name in (("primaryOutcomes", "primary_outcomes"), ("secondaryOutcomes", "secondary_outcomes"),
+                            ("otherOutcomes", "other_outcomes")):  # fmt: skip
+        outcomes = []
+        for item, at in r.objects(m, key, "outcomesModule"):
+            measure = r.text(item, "measure", at)
+            if not measure:
+                r.note(at, "an outcome without a measure")
+                continue
+            outcomes.append(
+                Outcome(measure, r.text(item, "timeFrame", at) or None, r.text(item, "description", at) or None)
+            )
+        f[field_name] = tuple(outcomes)
+
+
+def _eligibility(r: _Reader, m: dict[str, Any], f: dict[str, Any]) -> None:
+    path = "eligibilityModule"
+    criteria = r.text(m, "eligibilityCriteria", path)
+    if criteria:
+        inclusion, exclusion, outside = split_criteria(criteria)
+        f["inclusion_criteria"], f["exclusion_criteria"] = inclusion, exclusion
+        for line in outside:
+            r.note(f"{path}.eligibilityCriteria", f"(outside Inclusion/Exclusion) {_short(line)}")
+    f["healthy_volunteers"] = r.boolean(m, "healthyVolunteers", path)
+    f["sex"] = r.code(Sex, m, "sex", path)
+    for key, field_name in (("minimumAge", "min_age"), ("maximumAge", "max_age")):
+        text = r.text(m, key, path)
+        age = parse_age(text) if text and len(text) <= 40 else None
+        if text and age is None:
+            r.note(f"{path}.{key}", f"not an age: {_short(text)}")
+        f[field_name] = age
+
+
+def _contacts_locations(r: _Reader, m: dict[str, Any], f: dict[str, Any]) -> None:
+    path = "contactsLocationsModule"
+    officials = []
+    for item, at in r.objects(m, "overallOfficials", path):
+        name = r.text(item, "name", at)
+        if not name:
+            r.note(at, "an official without a name")
+            continue
+        role = r.code(OfficialRole, item, "role", at)
+        officials.append(Official(name, role, r.text(item, "affiliation", at) or None))
+    f["officials"] = tuple(officials)
+    locations = []
+    for item, at in r.objects(m, "locations", path):
+        geo = r.obj(item, "geoPoint", at)
+        location = Location(
+            facility=r.text(item, "facility", at) or None,
+            city=r.text(item, "city", at) or None,
+            state=r.text(item, "state", at) or None,
+            country=r.text(item, "country", at) or None,
+            zip=r.text(item, "zip", at) or None,
+            status=r.code(OverallStatus, item, "status", at),
+            latitude=r.number(geo, "lat", f"{at}.geoPoint", -90, 90),
+            longitude=r.number(geo, "lon", f"{at}.geoPoint", -180, 180),
+        )
+        if location != Location():
+            locations.append(location)
+    f["locations"] = tuple(locations)
+
+
+def _references(r: _Reader, m: dict[str, Any], f: dict[str, Any]) -> None:
+    path = "referencesModule"
+    references = []
+    for item, at in r.objects(m, "references", path):
+        citation = r.text(item, "citation", at)
+        pmid = r.text(item, "pmid", at)
+        if pmid is not None and not pmid.isdigit():
+            r.note(f"{at}.pmid", f"not a PubMed id: {_short(pmid)}")
+            pmid = None
+        if not citation:
+            r.note(at, f"a reference without a citation (PMID {pmid})")
+            continue
+        parsed = parse_citation(citation)
+        references.append(Reference(citation, pmid or parsed.pmid, parsed.doi, r.code(ReferenceType, item, "type", at)))
+    f["references"] = tuple(references)
+    links = []
+    for item, at in r.objects(m, "seeAlsoLinks", path):
+        url = r.text(item, "url", at)
+        if url:
+            links.append(Link(url, r.text(item, "label", at) or None))
+        else:
+            r.note(at, "a link without a url")
+    f["see_also_links"] = tuple(links)
+
+
+def _browse(r: _Reader, m: dict[str, Any], path: str, prefix: str, f: dict[str, Any]) -> None:
+    r.extra_keys(m, path, _BROWSE)
+    for key, field_name in (("meshes", f"{prefix}_meshes"), ("ancestors", f"{prefix}_mesh_ancestors")):
+        terms = []
+        for item, at in r.objects(m, key, path):
+            mesh_id, term = r.text(item, "id", at), r.text(item, "term", at)
+            if mesh_id and term:
+                terms.append(MeshTerm(mesh_id, term))
+            else:
+                r.note(at, "a MeSH term without an id or a term")
+        f[field_name] = tuple(dict.fromkeys(terms))
+    leaves = []
+    for item, at in r.objects(m, "browseLeaves", path):
+        name = r.text(item, "name", at)
+        if not name:
+            continue
+        relevance = r.text(item, "relevance", at)
+        if relevance is not None and relevance not in _MESH_RELEVANCE:
+            r.note(f"{at}.relevance", f"unknown relevance {_short(relevance)!r}")
+            relevance = None
+        leaves.append(MeshLeaf(name, r.text(item, "asFound", at) or None, relevance))
+    f[f"{prefix}_mesh_leaves"] = tuple(leaves)
+
+
+# -- files: one object, an array, a page, a zip -------------------------------------------------------
+
+
+class _Refused(ValueError):
+    """Input refused before ijson reads it (it would crash or exhaust the interpreter)."""
+
+
+class _Counting:
+    """A binary reader for ijson: counts the bytes read (for error positions), drops a UTF-8 BOM,
+    re-encodes UTF-16 to UTF-8 on the fly and, with `guard`, refuses input that would crash
+    ijson's C backend: a run of thousands of digits (an integer Python will not convert) or
+    nesting deeper than _MAX_DEPTH (ijson keeps a prefix per level: memory grows with depth²)."""
+
+    def __init__(self, raw: IO[bytes], *, guard: bool = True) -> None:
+        self.raw = raw
+        self.guard = guard
+        self._decoder: codecs.IncrementalDecoder | None = None
+        start = raw.read(3)
+        if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+            self._decoder = codecs.getincrementaldecoder("utf-16")()
+        self._pending = start[3:] if start.startswith(b"\xef\xbb\xbf") else start
+        self.position = len(start) - len(self._pending)
+        self._digits = b""  # the digits that end the text read so far
+        self._depth = 0  # nesting depth outside strings at the end of the text read so far
+        self._in_string = False
+        self._escape = False  # the text read so far ends inside a string with a lone backslash
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:  # ijson reads 0 bytes to learn whether the stream gives bytes or text
+            return b""
+        while True:
+            data = self._pending + self.raw.read(size if size < 0 else max(1, size - len(self._pending)))
+            self._pending = b""
+            self.position += len(data)
+            out = data
+            if self._decoder is not None:
+                out = self._decoder.decode(data, final=not data).encode("utf-8", "surrogatepass")
+            if out or not data:  # a block may end inside a character: read on until text comes out
+                if self.guard:
+                    self._check_digits(out)
+                    self._check_depth(out)
+                return out
+
+    def _check_digits(self, block: bytes) -> None:
+        run = self._digits + block
+        if _LONG_DIGITS.search(run):
+            raise _Refused(f"a number (or digit string) of {_MAX_DIGITS:,} digits or more; no study value is")
+        self._digits = run[len(run.rstrip(b"0123456789")) :][-_MAX_DIGITS:]
+
+    def _check_depth(self, block: bytes) -> None:
+        pos = 0
+        if self._in_string:
+            start = 1 if self._escape else 0
+            m = _STRING_REST.match(block, start)
+            if m is None:  # the whole block is inside the string
+                self._escape = _ends_with_escape(block[start:], self._escape and not block)
+                return
+            self._in_string, self._escape, pos = False, False, m.end()
+        rest = _STRING.sub(b"", block[pos:])
+        quote = rest.find(b'"')
+        if quote >= 0:  # a string starts here and ends in a later block
+            self._in_string, self._escape = True, _ends_with_escape(rest[quote + 1 :], False)
+            rest = rest[:quote]
+        opens = rest.count(b"[") + rest.count(b"{")
+        if self._depth + opens <= _MAX_DEPTH:
+            self._depth += opens - rest.count(b"]") - rest.count(b"}")
+            return
+        for bracket in _BRACKETS.findall(rest):
+            self._depth += 1 if bracket in (b"[", b"{") else -1
+            if self._depth > _MAX_DEPTH:
+                raise _Refused(f"nested more than {_MAX_DEPTH:,} levels deep; no study is")
+
+
+def _ends_with_escape(text: bytes, default: bool) -> bool:
+    """Whether string content ends with an odd run of backslashes (the next byte is escaped)."""
+    if not text:
+        return default
+    return (len(text) - len(text.rstrip(b"\\"))) % 2 == 1
+
+
+_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_STRING_REST = re.compile(rb'(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+def _json_error(exc: Exception, reader: _Counting) -> str:
+    if isinstance(exc, _Refused):
+        return f"refused at or before byte {reader.position}: {exc}"
+    text = exc.args[0] if exc.args else str(exc)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    first = str(text).strip().splitlines()[0] if str(text).strip() else type(exc).__name__
+    if "premature EOF" in first:
+        return f"truncated JSON: the text ends at byte {reader.position} before the JSON is complete"
+    return f"invalid JSON at or before byte {reader.position}: {first}"
+
+
+_JSON_ERRORS = (ijson.JSONError, UnicodeDecodeError, ValueError, OverflowError)
+
+
+def _first_byte(fh: IO[bytes]) -> bytes:
+    """The first non-blank byte of the JSON text (after any BOM); b'' for an empty text."""
+    reader = _Counting(fh, guard=False)
+    while True:
+        block = reader.read(_BLOCK)
+        if not block:
+            return b""
+        stripped = block.lstrip(b" \t\r\n")
+        if stripped:
+            return stripped[:1]
+
+
+def _trial_or_error(value: object, source: SourceDocument, name: str, where: str | None) -> Trial | RecordParseError:
+    if not is_study(value):
+        return RecordParseError(name, not_a_study(value), where=where)
+    try:
+        return study_to_trial(value, source)  # type: ignore[arg-type]
+    except RecordParseError as exc:
+        return exc
+    except Exception as exc:  # a shape this reader did not foresee: report the study, go on with the file
+        return RecordParseError(name, f"cannot read the study ({type(exc).__name__}: {exc})", where=where)
+
+
+def _where(prefix: str | None, item: str | None) -> str | None:
+    return ", ".join(p for p in (prefix, item) if p) or None
+
+
+def _stream(
+    opener: Callable[[], IO[bytes]], name: str, source: SourceDocument, prefix: str | None
+) -> Iterator[Trial | RecordParseError]:
+    """Every study in one JSON text: RecordParseError raised when the text as a whole is unusable."""
+    try:
+        with opener() as fh:
+            first = _first_byte(fh)
+    except UnicodeDecodeError as exc:
+        raise RecordParseError(name, f"not valid UTF-16 ({exc.reason} at byte {exc.start})", where=prefix) from exc
+    if not first:
+        raise RecordParseError(name, "the file is empty", where=prefix)
+    if first not in (b"{", b"["):
+        raise RecordParseError(
+            name, "not JSON: expected a study object, an array of studies or an API page", where=prefix
+        )
+    path = "item" if first == b"[" else "studies.item"
+    label = "item" if first == b"[" else "studies item"
+    count = 0
+    with opener() as fh:
+        reader = _Counting(fh)
+        try:
+            for value in ijson.items(reader, path):
+                yield _trial_or_error(value, source, name, _where(prefix, f"{label} {count}"))
+                count += 1
+        except _JSON_ERRORS as exc:
+            problem = _json_error(exc, reader)
+            if count == 0:
+                raise RecordParseError(name, problem, where=prefix) from exc
+            yield RecordParseError(name, problem, where=_where(prefix, f"{label} {count}"))
+            return
+    if first == b"[":
+        if count == 0:
+            raise RecordParseError(name, "an empty JSON array: no study to read", where=prefix)
+        return
+    if count:
+        return
+    # An object with no 'studies' array: one study (read whole), or not a study at all.
+    with opener() as fh:
+        reader = _Counting(fh)
+        try:
+            value = next(iter(ijson.items(reader, "")))
+        except _JSON_ERRORS as exc:
+            raise RecordParseError(name, _json_error(exc, reader), where=prefix) from exc
+    if isinstance(value, dict) and isinstance(value.get("studies"), list) and not is_study(value):
+        raise RecordParseError(name, "an API page with no studies", where=prefix)
+    result = _trial_or_error(value, source, name, prefix)
+    if isinstance(result, RecordParseError):
+        raise result
+    yield result
+
+
+def _member_source(zf: zipfile.ZipFile, info: zipfile.ZipInfo, zip_name: str) -> SourceDocument:
+    digest = hashlib.sha256()
+    with zf.open(info) as fh:
+        for block in iter(lambda: fh.read(_BLOCK), b""):
+            digest.update(block)
+    return SourceDocument(file_name=f"{zip_name}/{info.filename}", format=FORMAT, sha256=digest.hexdigest())
+
+
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError, NotImplementedError,
+               ValueError)  # fmt: skip
+
+
+def _is_zip_metadata(member: str) -> bool:
+    """A macOS resource-fork entry ('__MACOSX/...', '._x.json'): archive metadata, not a document."""
+    return member.startswith("__MACOSX/") or member.rsplit("/", 1)[-1].startswith("._")
+
+
+def _parse_zip(path: Path) -> Iterator[Trial | RecordParseError]:
+    name = str(path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except _ZIP_ERRORS as exc:
+        raise RecordParseError(name, f"not a readable zip file ({exc})") from exc
+    with zf:
+        members = [i for i in zf.infolist() if not i.is_dir() and not _is_zip_metadata(i.filename)]
+        if not members:
+            raise RecordParseError(name, "the zip file holds no files")
+        for info in members:
+            try:
+                source = _member_source(zf, info, path.name)
+                yield from _stream(lambda info=info: zf.open(info), name, source, info.filename)  # type: ignore[misc]
+            except RecordParseError as exc:
+                yield exc
+            except _ZIP_ERRORS as exc:
+                yield RecordParseError(name, f"cannot read the zip member ({exc})", where=info.filename)
+
+
+def sniff(head: str) -> int:
+    """Sure of JSON that names API v2 study keys; a low score for any other JSON (to say why it is not a study)."""
+    text = head.lstrip("\ufeff \t\r\n")
+    if not text.startswith(("{", "[")):
+        return 0
+    if '"protocolSection"' in head or ('"studies"' in head and '"nctId"' in head):
+        return 95
+    if '"nctId"' in head:
+        return 70
+    return 35
+
+
+def parse(path: Path, source: SourceDocument) -> Iterator[Trial | RecordParseError]:
+    """Every study in an API v2 JSON file or bulk zip (see the module docstring)."""
+    name = str(path)
+    try:
+        with path.open("rb") as fh:
+            magic = fh.read(4)
+        if magic == ZIP_MAGIC:
+            yield from _parse_zip(path)
+        else:
+            yield from _stream(lambda: path.open("rb"), name, source, None)
+    except OSError as exc:
+        raise RecordParseError(name, f"cannot read the file ({exc.strerror or exc})") from exc
