@@ -122,7 +122,7 @@ def map_trial(trial: Trial) -> MappedTrial:
     t = URIRef(trial_iri(trial))
     s = URIRef(iri.source(trial.source.sha256))
     out: list[Triple] = [(t, RDF.type, TK.Trial), (t, PROV.wasDerivedFrom, s)]
-    out.extend(_source_triples(s, trial.source, trial.unmapped))
+    out.extend(_source_triples(s, trial.source, trial.unmapped + _unidentified_mesh(trial)))
     add = out.append
 
     for attr, pred in _TEXT_FIELDS:
@@ -287,6 +287,20 @@ def map_trial(trial: Trial) -> MappedTrial:
 
 #: Pairings by which the stated name and the descriptor are the same words: the shared node matches too.
 _SAME_NAME_METHODS = frozenset({"registry-exact", "registry-inverted"})
+
+
+def _unidentified_mesh(trial: Trial) -> tuple[str, ...]:
+    """MeSH terms without a descriptor id (legacy XML gives only the term): kept as unmapped text, not lost."""
+    groups = (
+        ("condition", trial.condition_meshes), ("condition ancestor", trial.condition_mesh_ancestors),
+        ("intervention", trial.intervention_meshes), ("intervention ancestor", trial.intervention_mesh_ancestors),
+    )  # fmt: skip
+    return tuple(
+        f"MeSH {kind} term without a descriptor id: {m.term}"
+        for kind, meshes in groups
+        for m in meshes
+        if not iri.is_mesh_ui(m.id)
+    )
 
 
 def _valid(meshes: tuple[MeshTerm, ...]) -> tuple[MeshTerm, ...]:
