@@ -13,7 +13,7 @@ the wrong JSON type, an unknown code or an impossible date leaves its field empt
 in `Trial.unmapped`. A study that cannot be read is yielded as a RecordParseError naming the
 item (or the zip member); a file that cannot be read at all raises one. Text that would crash or
 exhaust ijson's C backend is refused before ijson reads it: nesting over 1,000 levels, or a run
-of 4,000 digits. Markdown escapes of the registry's text ('\\<18 years') are dropped.
+of 4,000 digits. Text is kept as the registry writes it, markdown escapes ('\\<18 years') included.
 """
 
 from __future__ import annotations
@@ -74,8 +74,6 @@ _MAX_DEPTH = 1000
 _LONG_DIGITS = re.compile(rb"[0-9]{%d}" % _MAX_DIGITS)
 #: Longest value text kept in an unmapped note.
 _NOTE_CHARS = 200
-#: Markdown escapes in the registry's text ('\\<18 years', '\\[', '\\*'): the text as written is without them.
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~^&=])")
 _NCT = re.compile(r"^NCT\d{8}$")
 _RESPONSIBLE_PARTY_TYPES = frozenset({"SPONSOR", "PRINCIPAL_INVESTIGATOR", "SPONSOR_INVESTIGATOR"})
 _IPD_SHARING = frozenset({"YES", "NO", "UNDECIDED"})
@@ -309,7 +307,9 @@ class _Reader:
 
 
 def _clean(text: str) -> str:
-    return _MD_ESCAPE.sub(r"\1", text).strip()
+    # The registry's text is kept as the registry writes it, markdown escapes included ('\\<18 years'):
+    # lossless, and equal to what pages derived from the registry show, so merged sources agree.
+    return text.strip()
 
 
 # -- one study --------------------------------------------------------------------------------------
