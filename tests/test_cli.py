@@ -144,9 +144,11 @@ def test_missing_input_is_reported(tmp_path):
 
 def test_same_input_gives_byte_identical_output(tmp_path):
     outputs = []
-    for n, seed in enumerate(("1", "2")):
+    for n, (seed, jobs) in enumerate((("1", "1"), ("2", "2"))):  # other hash seed, other number of workers
         out = tmp_path / f"out{n}"
-        result = trialkg("build", *map(str, SEEDS), "--out", str(out), cwd=tmp_path, env={"PYTHONHASHSEED": seed})
+        result = trialkg(
+            "build", *map(str, SEEDS), "--out", str(out), "--jobs", jobs, cwd=tmp_path, env={"PYTHONHASHSEED": seed}
+        )
         assert result.returncode == 0, result.stderr
         outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
     assert outputs[0].keys() == outputs[1].keys() and len(outputs[0]) == 7

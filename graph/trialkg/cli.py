@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -68,9 +69,13 @@ def main() -> None:
     "--format", "formats", type=click.Choice(export.FORMATS), multiple=True,
     help="Export format(s) to write (repeatable). Default: all of nq, nt, ttl, jsonld.",
 )  # fmt: skip
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), default=None,
+    help="Worker processes for reading, mapping and validating (default: one per CPU core).",
+)  # fmt: skip
 @json_option
 @_errors_exit_2
-def build(inputs: tuple[str, ...], out_dir: Path, formats: tuple[str, ...], as_json: bool) -> None:
+def build(inputs: tuple[str, ...], out_dir: Path, formats: tuple[str, ...], jobs: int | None, as_json: bool) -> None:
     """Build the graph from INPUTS: files, folders or globs (none: the bundled sample documents).
 
     Reads each document, maps it to RDF, validates it with the SHACL shapes and writes Turtle,
@@ -83,8 +88,9 @@ def build(inputs: tuple[str, ...], out_dir: Path, formats: tuple[str, ...], as_j
         length=len(paths), label="building", file=sys.stderr, hidden=not sys.stderr.isatty(), show_pos=True
     ) as bar:
         report = build_documents(
-            paths, out_dir, missing=missing, formats=formats or export.FORMATS, progress=lambda _p: bar.update(1)
-        )
+            paths, out_dir, missing=missing, formats=formats or export.FORMATS,
+            progress=lambda _p: bar.update(1), jobs=jobs or os.cpu_count() or 1,
+        )  # fmt: skip
     elapsed = time.perf_counter() - started
     if as_json:
         _print_json({**report.to_json(), "written": [str(p) for p in report.written]})
