@@ -7,11 +7,13 @@ text as unmapped instead of inventing a value.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from enum import Enum
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from ..model import Phase, Reference
+from ..model import Phase, Reference, SourceDocument, Trial
 
 E = TypeVar("E", bound=Enum)
 
@@ -320,3 +322,34 @@ def split_place_list(text: str) -> list[str]:
         else:
             parts.append(part)
     return parts
+
+
+@dataclass
+class TrialDraft:
+    """Fields gathered while reading a page; a scalar is set once and a conflicting value is kept unmapped."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    lists: defaultdict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
+    unmapped: list[str] = field(default_factory=list)
+
+    def set(self, name: str, value: Any, text: str) -> None:
+        if value is None or (self.values.get(name) is not None and self.values[name] != value):
+            self.unmapped.append(text)
+        else:
+            self.values[name] = value
+
+    def add(self, name: str, *items: Any) -> None:
+        self.lists[name].extend(items)
+
+    def build(self, source: SourceDocument) -> Trial:
+        fields: dict[str, Any] = {**self.values, **{k: tuple(v) for k, v in self.lists.items()}}
+        return Trial(source=source, **fields, unmapped=tuple(self.unmapped))
+
+
+@dataclass
+class Section:
+    """A page section: what kind it is, its heading as written, and its lines."""
+
+    kind: str
+    heading: str
+    lines: list[str] = field(default_factory=list)

@@ -10,9 +10,7 @@ matched as known prefixes, longest first. Anything no field takes is kept in `Tr
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +34,8 @@ from ..model import (
 )
 from .common import (
     NCT_ID,
+    Section,
+    TrialDraft,
     criteria_items,
     is_bullet,
     is_nct_id,
@@ -142,35 +142,6 @@ _STATUS_ALIASES = {"UNKNOWN_STATUS": OverallStatus.UNKNOWN, "ACTIVE": OverallSta
 _PURPOSE_ALIASES = {"EDUCATIONAL_COUNSELING_TRAINING": PrimaryPurpose.ECT}
 
 
-@dataclass
-class _Draft:
-    """Fields gathered while reading; a scalar is set once and a conflicting value is kept unmapped."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-    lists: defaultdict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
-    unmapped: list[str] = field(default_factory=list)
-
-    def set(self, name: str, value: Any, text: str) -> None:
-        if value is None or (self.values.get(name) is not None and self.values[name] != value):
-            self.unmapped.append(text)
-        else:
-            self.values[name] = value
-
-    def add(self, name: str, *items: Any) -> None:
-        self.lists[name].extend(items)
-
-    def build(self, source: SourceDocument) -> Trial:
-        fields: dict[str, Any] = {**self.values, **{k: tuple(v) for k, v in self.lists.items()}}
-        return Trial(source=source, **fields, unmapped=tuple(self.unmapped))
-
-
-@dataclass
-class _Section:
-    kind: str
-    heading: str
-    lines: list[str] = field(default_factory=list)
-
-
 def sniff(head: str) -> int:
     """Sure when the first line is the site's title line; a little for its own section headings."""
     lines = [line.strip() for line in head.splitlines() if line.strip()]
@@ -207,7 +178,7 @@ def parse_text(text: str, name: str, source: SourceDocument) -> Trial:
     body = [line for line in lines if line]
     if not body:
         raise RecordParseError(name, "no text after removing page furniture")
-    draft = _Draft()
+    draft = TrialDraft()
     title = read_title_line(body[0])
     start = 1 if title else 0
     header, sections = _split_sections(lines[lines.index(body[0]) + start :])
@@ -225,14 +196,14 @@ def parse_text(text: str, name: str, source: SourceDocument) -> Trial:
     return draft.build(source)
 
 
-def _split_sections(lines: list[str]) -> tuple[list[str], list[_Section]]:
+def _split_sections(lines: list[str]) -> tuple[list[str], list[Section]]:
     """The header lines before the first heading, then each heading with the lines under it."""
     header: list[str] = []
-    sections: list[_Section] = []
+    sections: list[Section] = []
     for line in lines:
         kind = _HEADINGS.get(line.rstrip(":").strip().lower())
         if kind is not None:
-            sections.append(_Section(kind, line))
+            sections.append(Section(kind, line))
         elif sections:
             sections[-1].lines.append(line)
         elif line:
@@ -254,7 +225,7 @@ def read_title_line(line: str) -> tuple[str, str | None] | None:
     return (title[: nct.start()].strip(), nct.group(1)) if nct else (title, None)
 
 
-def _read_title_line(draft: _Draft, title: tuple[str, str | None]) -> None:
+def _read_title_line(draft: TrialDraft, title: tuple[str, str | None]) -> None:
     """The page title repeats the brief title; it only fills what the header did not state."""
     page_title, nct = title
     if nct:
@@ -320,7 +291,7 @@ def looks_like_places(text: str) -> bool:
     )
 
 
-def _read_header(draft: _Draft, header: list[str]) -> None:
+def _read_header(draft: TrialDraft, header: list[str]) -> None:
     """Status/phase line, brief title, then countries/enrollment/start, told apart by shape."""
     leftovers: list[str] = []
     seen_status = seen_meta = False
@@ -345,7 +316,7 @@ def _read_header(draft: _Draft, header: list[str]) -> None:
     draft.unmapped.extend(leftovers)
 
 
-def _apply_meta(draft: _Draft, line: str, countries: list[str], enrollment: int | None, start: str | None) -> None:
+def _apply_meta(draft: TrialDraft, line: str, countries: list[str], enrollment: int | None, start: str | None) -> None:
     for country in countries:
         if re.search(r"\d", country):  # '+3 more', '5 countries': a count, not a country
             draft.unmapped.append(country)
@@ -363,36 +334,36 @@ def _paragraphs(lines: list[str]) -> str | None:
     return re.sub(r"\n{2,}", "\n\n", text) or None
 
 
-def _read_summary(draft: _Draft, section: _Section) -> None:
+def _read_summary(draft: TrialDraft, section: Section) -> None:
     draft.set("brief_summary", _paragraphs(section.lines), section.heading)
 
 
-def _read_description(draft: _Draft, section: _Section) -> None:
+def _read_description(draft: TrialDraft, section: Section) -> None:
     draft.set("detailed_description", _paragraphs(section.lines), section.heading)
 
 
-def _read_official_title(draft: _Draft, section: _Section) -> None:
+def _read_official_title(draft: TrialDraft, section: Section) -> None:
     draft.set("official_title", _paragraphs(section.lines), section.heading)
 
 
-def _items(section: _Section) -> list[str]:
+def _items(section: Section) -> list[str]:
     """One entry per non-empty line, list markers removed."""
     return [strip_bullet(line) if is_bullet(line) else line for line in section.lines if line]
 
 
-def _read_inclusion(draft: _Draft, section: _Section) -> None:
+def _read_inclusion(draft: TrialDraft, section: Section) -> None:
     draft.add("inclusion_criteria", *criteria_items(section.lines))
 
 
-def _read_exclusion(draft: _Draft, section: _Section) -> None:
+def _read_exclusion(draft: TrialDraft, section: Section) -> None:
     draft.add("exclusion_criteria", *criteria_items(section.lines))
 
 
-def _read_conditions(draft: _Draft, section: _Section) -> None:
+def _read_conditions(draft: TrialDraft, section: Section) -> None:
     draft.add("conditions", *_items(section))
 
 
-def _read_keywords(draft: _Draft, section: _Section) -> None:
+def _read_keywords(draft: TrialDraft, section: Section) -> None:
     draft.add("keywords", *_items(section))
 
 
@@ -407,27 +378,27 @@ def read_intervention(text: str) -> Intervention:
     return Intervention(name=name.strip(), type=itype) if itype else Intervention(name=text.strip())
 
 
-def _read_interventions(draft: _Draft, section: _Section) -> None:
+def _read_interventions(draft: TrialDraft, section: Section) -> None:
     draft.add("interventions", *(read_intervention(item) for item in _items(section)))
 
 
-def _read_sponsor(draft: _Draft, section: _Section) -> None:
+def _read_sponsor(draft: TrialDraft, section: Section) -> None:
     items = _items(section)
     if items:
         draft.add("organizations", Organization(name=items[0], role=OrganizationRole.LEAD_SPONSOR))
     draft.unmapped.extend(items[1:])
 
 
-def _read_collaborators(draft: _Draft, section: _Section) -> None:
+def _read_collaborators(draft: TrialDraft, section: Section) -> None:
     role = OrganizationRole.COLLABORATOR
     draft.add("organizations", *(Organization(name=item, role=role) for item in _items(section)))
 
 
-def _read_references(draft: _Draft, section: _Section) -> None:
+def _read_references(draft: TrialDraft, section: Section) -> None:
     draft.add("references", *(parse_citation(item) for item in _items(section)))
 
 
-def _read_related(draft: _Draft, section: _Section) -> None:
+def _read_related(draft: TrialDraft, section: Section) -> None:
     for item in _items(section):
         ids = NCT_ID.findall(item)
         if ids:
@@ -436,12 +407,12 @@ def _read_related(draft: _Draft, section: _Section) -> None:
             draft.unmapped.append(item)
 
 
-def _read_other(draft: _Draft, section: _Section) -> None:
+def _read_other(draft: TrialDraft, section: Section) -> None:
     draft.unmapped.append(section.heading)
     draft.unmapped.extend(line for line in section.lines if line)
 
 
-def _age_range(draft: _Draft, value: str, line: str) -> None:
+def _age_range(draft: TrialDraft, value: str, line: str) -> None:
     ages = parse_age_range(value)
     if ages is None:
         draft.unmapped.append(line)
@@ -466,14 +437,14 @@ def _enrollment(value: str) -> int | None:
     return int(m.group(1).replace(",", "")) if m else None
 
 
-def _setter(name: str, read: Callable[[str], Any]) -> Callable[[_Draft, str, str], None]:
-    def apply(draft: _Draft, value: str, line: str) -> None:
+def _setter(name: str, read: Callable[[str], Any]) -> Callable[[TrialDraft, str, str], None]:
+    def apply(draft: TrialDraft, value: str, line: str) -> None:
         draft.set(name, read(value), line)
 
     return apply
 
 
-def _phases(draft: _Draft, value: str, line: str) -> None:
+def _phases(draft: TrialDraft, value: str, line: str) -> None:
     phases = parse_phases(value)
     if phases is None:
         draft.unmapped.append(line)
@@ -481,12 +452,12 @@ def _phases(draft: _Draft, value: str, line: str) -> None:
         draft.add("phases", *phases)
 
 
-def _lead_sponsor(draft: _Draft, value: str, line: str) -> None:
+def _lead_sponsor(draft: TrialDraft, value: str, line: str) -> None:
     draft.add("organizations", Organization(name=value, role=OrganizationRole.LEAD_SPONSOR))
 
 
 #: Glued key lines ('SexALL'): key prefix -> how its value is read.
-_FACT_KEYS: dict[str, Callable[[_Draft, str, str], None]] = {
+_FACT_KEYS: dict[str, Callable[[TrialDraft, str, str], None]] = {
     "age range": _age_range,
     "ages": _age_range,
     "age": _age_range,
@@ -546,7 +517,7 @@ def split_fact(line: str) -> tuple[str, str] | None:
     return None
 
 
-def _read_facts(draft: _Draft, section: _Section) -> None:
+def _read_facts(draft: TrialDraft, section: Section) -> None:
     for line in section.lines:
         if not line:
             continue
@@ -560,7 +531,7 @@ def _read_facts(draft: _Draft, section: _Section) -> None:
             _FACT_KEYS[fact[0]](draft, fact[1], line)
 
 
-_SECTION_READERS: dict[str, Callable[[_Draft, _Section], None]] = {
+_SECTION_READERS: dict[str, Callable[[TrialDraft, Section], None]] = {
     "summary": _read_summary,
     "description": _read_description,
     "official_title": _read_official_title,

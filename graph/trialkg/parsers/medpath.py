@@ -11,9 +11,7 @@ time frame, with the description as the next paragraph. Splitting those rows is 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +36,8 @@ from ..model import (
     Trial,
 )
 from .common import (
+    Section,
+    TrialDraft,
     criteria_items,
     is_bullet,
     is_nct_id,
@@ -117,35 +117,6 @@ _DESIGN_FIELDS: tuple[tuple[str, type[Any], dict[str, Any]], ...] = (
 )
 
 
-@dataclass
-class _Draft:
-    """Fields gathered while reading; a scalar is set once and a conflicting value is kept unmapped."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-    lists: defaultdict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
-    unmapped: list[str] = field(default_factory=list)
-
-    def set(self, name: str, value: Any, text: str) -> None:
-        if value is None or (self.values.get(name) is not None and self.values[name] != value):
-            self.unmapped.append(text)
-        else:
-            self.values[name] = value
-
-    def add(self, name: str, *items: Any) -> None:
-        self.lists[name].extend(items)
-
-    def build(self, source: SourceDocument) -> Trial:
-        fields: dict[str, Any] = {**self.values, **{k: tuple(v) for k, v in self.lists.items()}}
-        return Trial(source=source, **fields, unmapped=tuple(self.unmapped))
-
-
-@dataclass
-class _Section:
-    kind: str
-    heading: str
-    lines: list[str] = field(default_factory=list)
-
-
 def _heading_kind(line: str) -> str | None:
     return _HEADINGS.get(" ".join(line.rstrip(":").split()).lower())
 
@@ -188,7 +159,7 @@ def parse_text(text: str, name: str, source: SourceDocument) -> Trial:
     header, sections = _split_sections(lines[start:])
     if not site_line and not any(s.heading in _OWN_LINES for s in sections):
         raise RecordParseError(name, "not a MedPath page: expected 'MedPath' on the first line", where="line 1")
-    draft = _Draft()
+    draft = TrialDraft()
     _read_header(draft, header)
     for section in sections:
         _SECTION_READERS[section.kind](draft, section)
@@ -198,14 +169,14 @@ def parse_text(text: str, name: str, source: SourceDocument) -> Trial:
     return draft.build(source)
 
 
-def _split_sections(lines: list[str]) -> tuple[list[str], list[_Section]]:
+def _split_sections(lines: list[str]) -> tuple[list[str], list[Section]]:
     """The header lines before the first heading, then each heading with the lines under it."""
     header: list[str] = []
-    sections: list[_Section] = []
+    sections: list[Section] = []
     for line in lines:
         kind = _heading_kind(line)
         if kind is not None:
-            sections.append(_Section(kind, line))
+            sections.append(Section(kind, line))
         elif sections:
             sections[-1].lines.append(line)
         elif line:
@@ -213,7 +184,7 @@ def _split_sections(lines: list[str]) -> tuple[list[str], list[_Section]]:
     return header, sections
 
 
-def _read_header(draft: _Draft, header: list[str]) -> None:
+def _read_header(draft: TrialDraft, header: list[str]) -> None:
     """Title, phase label and status label, told apart by shape; the first other line is the title."""
     for line in header:
         phases = parse_phases(line)
@@ -228,7 +199,7 @@ def _read_header(draft: _Draft, header: list[str]) -> None:
             draft.unmapped.append(line)
 
 
-def _non_empty(section: _Section) -> list[str]:
+def _non_empty(section: Section) -> list[str]:
     return [line for line in section.lines if line]
 
 
@@ -238,27 +209,27 @@ def _paragraphs(lines: list[str]) -> str | None:
     return re.sub(r"\n{2,}", "\n\n", text) or None
 
 
-def _read_text_field(name: str) -> Callable[[_Draft, _Section], None]:
-    def read(draft: _Draft, section: _Section) -> None:
+def _read_text_field(name: str) -> Callable[[TrialDraft, Section], None]:
+    def read(draft: TrialDraft, section: Section) -> None:
         draft.set(name, _paragraphs(section.lines), section.heading)
 
     return read
 
 
-def _items(section: _Section) -> list[str]:
+def _items(section: Section) -> list[str]:
     """One entry per non-empty line, list markers removed."""
     return [strip_bullet(line) if is_bullet(line) else line for line in _non_empty(section)]
 
 
-def _read_list(name: str) -> Callable[[_Draft, _Section], None]:
-    def read(draft: _Draft, section: _Section) -> None:
+def _read_list(name: str) -> Callable[[TrialDraft, Section], None]:
+    def read(draft: TrialDraft, section: Section) -> None:
         draft.add(name, *_items(section))
 
     return read
 
 
-def _read_criteria(name: str) -> Callable[[_Draft, _Section], None]:
-    def read(draft: _Draft, section: _Section) -> None:
+def _read_criteria(name: str) -> Callable[[TrialDraft, Section], None]:
+    def read(draft: TrialDraft, section: Section) -> None:
         draft.add(name, *criteria_items(section.lines))
 
     return read
@@ -275,11 +246,11 @@ def read_intervention(text: str) -> Intervention:
     return Intervention(name=name.strip(), type=itype) if itype else Intervention(name=text.strip())
 
 
-def _read_interventions(draft: _Draft, section: _Section) -> None:
+def _read_interventions(draft: TrialDraft, section: Section) -> None:
     draft.add("interventions", *(read_intervention(item) for item in _items(section)))
 
 
-def _read_registration(draft: _Draft, section: _Section) -> None:
+def _read_registration(draft: TrialDraft, section: Section) -> None:
     """An NCT number is the trial's id; any other registry's number is a secondary id."""
     for item in _items(section):
         if is_nct_id(item) and "nct_id" not in draft.values:
@@ -288,23 +259,23 @@ def _read_registration(draft: _Draft, section: _Section) -> None:
             draft.add("secondary_ids", SecondaryId(identifier=item))
 
 
-def _read_sponsor(draft: _Draft, section: _Section) -> None:
+def _read_sponsor(draft: TrialDraft, section: Section) -> None:
     items = _items(section)
     if items:
         draft.add("organizations", Organization(name=items[0], role=OrganizationRole.LEAD_SPONSOR))
     draft.unmapped.extend(items[1:])
 
 
-def _read_collaborators(draft: _Draft, section: _Section) -> None:
+def _read_collaborators(draft: TrialDraft, section: Section) -> None:
     role = OrganizationRole.COLLABORATOR
     draft.add("organizations", *(Organization(name=item, role=role) for item in _items(section)))
 
 
-def _read_references(draft: _Draft, section: _Section) -> None:
+def _read_references(draft: TrialDraft, section: Section) -> None:
     draft.add("references", *(parse_citation(item) for item in _items(section)))
 
 
-def _read_other(draft: _Draft, section: _Section) -> None:
+def _read_other(draft: TrialDraft, section: Section) -> None:
     draft.unmapped.append(section.heading)
     draft.unmapped.extend(_non_empty(section))
 
@@ -341,10 +312,10 @@ def read_design_value(value: str) -> tuple[str, Any] | None:
     return None
 
 
-def _setter(name: str, read: Callable[[str], Any]) -> Callable[[_Draft, list[str], str], None]:
+def _setter(name: str, read: Callable[[str], Any]) -> Callable[[TrialDraft, list[str], str], None]:
     """A key whose value is its first line; further lines are kept unmapped."""
 
-    def apply(draft: _Draft, values: list[str], key: str) -> None:
+    def apply(draft: TrialDraft, values: list[str], key: str) -> None:
         if not values:
             draft.unmapped.append(key)
             return
@@ -354,7 +325,7 @@ def _setter(name: str, read: Callable[[str], Any]) -> Callable[[_Draft, list[str
     return apply
 
 
-def _age_range(draft: _Draft, values: list[str], key: str) -> None:
+def _age_range(draft: TrialDraft, values: list[str], key: str) -> None:
     ages = parse_age_range(values[0]) if values else None
     if ages is None:
         draft.unmapped.extend([key, *values])
@@ -365,7 +336,7 @@ def _age_range(draft: _Draft, values: list[str], key: str) -> None:
     draft.unmapped.extend(values[1:])
 
 
-def _study_design(draft: _Draft, values: list[str], key: str) -> None:
+def _study_design(draft: TrialDraft, values: list[str], key: str) -> None:
     """Each value line (or comma part) is identified by the code set it belongs to."""
     for value in values:
         whole = read_design_value(value)
@@ -378,7 +349,7 @@ def _study_design(draft: _Draft, values: list[str], key: str) -> None:
             draft.set(name, member, f"{key}: {value}")
 
 
-def _phases(draft: _Draft, values: list[str], key: str) -> None:
+def _phases(draft: TrialDraft, values: list[str], key: str) -> None:
     phases = parse_phases(values[0]) if values else None
     if phases is None or draft.lists["phases"]:
         draft.unmapped.extend([key, *values])
@@ -387,7 +358,7 @@ def _phases(draft: _Draft, values: list[str], key: str) -> None:
         draft.unmapped.extend(values[1:])
 
 
-def _design_key(name: str) -> Callable[[_Draft, list[str], str], None]:
+def _design_key(name: str) -> Callable[[TrialDraft, list[str], str], None]:
     def read(value: str) -> Any:
         found = read_design_value(value)
         return found[1] if found and found[0] == name else None
@@ -396,7 +367,7 @@ def _design_key(name: str) -> Callable[[_Draft, list[str], str], None]:
 
 
 #: Keys of the key/value blocks -> how their value lines are read.
-_FACT_KEYS: dict[str, Callable[[_Draft, list[str], str], None]] = {
+_FACT_KEYS: dict[str, Callable[[TrialDraft, list[str], str], None]] = {
     "status": _setter("overall_status", lambda v: parse_enum(OverallStatus, v, _STATUS_ALIASES)),
     "sex": _setter("sex", lambda v: parse_enum(Sex, v, _SEX_ALIASES)),
     "gender": _setter("sex", lambda v: parse_enum(Sex, v, _SEX_ALIASES)),
@@ -438,7 +409,7 @@ def _fact_key(line: str) -> str | None:
     return key if key in _FACT_KEYS else None
 
 
-def _read_facts(draft: _Draft, section: _Section) -> None:
+def _read_facts(draft: TrialDraft, section: Section) -> None:
     """Key lines, each followed by its value lines up to the next key; values before any key are kept aside."""
     key: str | None = None
     values: list[str] = []
@@ -516,7 +487,7 @@ def _split_by_names(row: str, known: Sequence[str]) -> tuple[str, tuple[str, ...
     return row[:start].strip(), tuple(names), rest.strip() or None
 
 
-def _read_arms(draft: _Draft, section: _Section) -> None:
+def _read_arms(draft: TrialDraft, section: Section) -> None:
     known = [i.name for i in draft.lists["interventions"]]
     for line in _non_empty(section):
         if line.lower().replace(" ", "") in _TABLE_HEADERS:
@@ -525,7 +496,7 @@ def _read_arms(draft: _Draft, section: _Section) -> None:
         draft.add("arms", Arm(label=group, description=description, intervention_names=names))
 
 
-def _add_arm_interventions(draft: _Draft) -> None:
+def _add_arm_interventions(draft: TrialDraft) -> None:
     """An intervention named only in the arms table is still an intervention of the trial."""
     listed = {i.name for i in draft.lists["interventions"]}
     for arm in draft.lists["arms"]:
@@ -679,8 +650,8 @@ def read_outcomes(lines: list[str]) -> list[Outcome]:
     return [Outcome(measure=m, time_frame=t, description="\n\n".join(d) or None) for m, t, d in rows]
 
 
-def _read_outcomes(name: str) -> Callable[[_Draft, _Section], None]:
-    def read(draft: _Draft, section: _Section) -> None:
+def _read_outcomes(name: str) -> Callable[[TrialDraft, Section], None]:
+    def read(draft: TrialDraft, section: Section) -> None:
         draft.add(name, *read_outcomes(section.lines))
 
     return read
@@ -704,7 +675,7 @@ def read_address(text: str) -> Location:
     return Location(city=", ".join(parts[:-2]), state=parts[-2], country=parts[-1])
 
 
-def _read_locations(draft: _Draft, section: _Section) -> None:
+def _read_locations(draft: TrialDraft, section: Section) -> None:
     facility: str | None = None
     flagged = False  # a flag line comes between a facility and its address
     for line in _non_empty(section):
@@ -725,7 +696,7 @@ def _read_locations(draft: _Draft, section: _Section) -> None:
         draft.unmapped.append(facility)
 
 
-_SECTION_READERS: dict[str, Callable[[_Draft, _Section], None]] = {
+_SECTION_READERS: dict[str, Callable[[TrialDraft, Section], None]] = {
     "conditions": _read_list("conditions"),
     "interventions": _read_interventions,
     "registration": _read_registration,
