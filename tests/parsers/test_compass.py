@@ -3,100 +3,38 @@ readers, sniffing, and junk input that must fail only with RecordParseError."""
 
 from __future__ import annotations
 
-import contextlib
 import doctest
-import json
-import tempfile
-from functools import cache
+from functools import partial
 from pathlib import Path
-from typing import Any
 
+import parser_testkit as kit
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from trialkg.errors import RecordParseError
-from trialkg.model import OverallStatus, Phase, Trial
+from trialkg.model import OverallStatus, Phase
 from trialkg.parsers import compass, source_document
-from trialkg.record import CONTRACT_KEYS, EXTRA_KEYS, to_record
 
-ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT / "tests" / "data" / "seeds"
-SEED = SEEDS / "002_210d0157d5f08361.txt"
-GOLDEN = ROOT / "tests" / "golden" / "records" / f"{SEED.stem}.json"
-UNSEEN = sorted((ROOT / "tests" / "data" / "unseen" / "compass").glob("*.txt"))
-SCHEMA = ROOT / "tests" / "data" / "contract" / "trial-record.schema.json"
+SEED = kit.SEEDS / "002_210d0157d5f08361.txt"
+UNSEEN = kit.unseen_docs("compass")
 UNSEEN_BY_NAME = {p.stem: p for p in UNSEEN}
-OTHER_SEEDS = sorted(p for p in SEEDS.glob("*.txt") if p.name != SEED.name)
-RECORD_KEYS = tuple(k for k in (*CONTRACT_KEYS, *EXTRA_KEYS) if k not in ("id", "sources"))
 
-
-@cache
-def _trial(path: Path) -> Trial:
-    trials = list(compass.parse(path, source_document(path, compass.FORMAT)))
-    assert len(trials) == 1
-    return trials[0]
-
-
-def _record(path: Path) -> dict[str, Any]:
-    record = to_record(_trial(path), trial_id="x", sources=[path.name])
-    del record["id"], record["sources"]
-    return record
-
-
-def _expected(path: Path) -> dict[str, Any]:
-    return json.loads(path.with_name(path.stem + ".expected.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-
-
-def _parse_text(text: str) -> list[Trial]:
-    """Parse `text` as a file: what a user's file with that content would give."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "page.txt"
-        path.write_bytes(text.encode("utf-8", "surrogatepass"))
-        return list(compass.parse(path, source_document(path, compass.FORMAT)))
-
-
-def _one(text: str) -> Trial:
-    (trial,) = _parse_text(text)
-    return trial
+_trial = partial(kit.trial_of, compass)
+_one = partial(kit.one_trial, compass)
 
 
 def _page(*lines: str) -> str:
     return "\n".join(["A Trial (NCT01234567) | Clinical Trial Compass", *lines]) + "\n"
 
 
-# -- golden and unseen documents, field by field ----------------------------------------------
-
-
-@pytest.mark.parametrize("field", RECORD_KEYS)
-def test_seed_matches_golden(field: str) -> None:
-    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    assert _record(SEED)[field] == golden[field], f"{SEED.name}: field {field!r}"
-
-
-def test_golden_lists_every_record_key() -> None:
-    assert set(json.loads(GOLDEN.read_text(encoding="utf-8"))) == set(RECORD_KEYS)
-
-
-@pytest.mark.parametrize("doc", UNSEEN, ids=lambda p: p.stem)
-@pytest.mark.parametrize("field", RECORD_KEYS)
-def test_unseen_document_matches_expected(doc: Path, field: str) -> None:
-    assert _record(doc)[field] == _expected(doc)[field], f"{doc.name}: field {field!r}"
-
-
-@pytest.mark.parametrize("doc", UNSEEN, ids=lambda p: p.stem)
-def test_expected_lists_every_record_key(doc: Path) -> None:
-    assert set(_expected(doc)) == set(RECORD_KEYS)
-
-
-def test_there_are_unseen_documents() -> None:
-    assert len(UNSEEN) >= 2
-
-
-@pytest.mark.parametrize("doc", [SEED, *UNSEEN], ids=lambda p: p.stem)
-def test_records_conform_to_contract(doc: Path) -> None:
-    jsonschema = pytest.importorskip("jsonschema")
-    record = to_record(_trial(doc), trial_id="urn:x", sources=[doc.name])
-    jsonschema.validate(record, json.loads(SCHEMA.read_text(encoding="utf-8")))
+#: The golden seed and unseen pages field by field, the contract, sniffing, junk input (see parser_testkit).
+TestCompassFormat = kit.text_format_tests(
+    compass,
+    seeds=[SEED],
+    unseen=UNSEEN,
+    no_trial_texts=[
+        "", "  \n\n", "Hello world\nnothing here\n", "See this in plain English?\n", "| Clinical Trial Compass\n"
+    ],
+)
 
 
 # -- what is kept aside ------------------------------------------------------------------------
@@ -253,65 +191,14 @@ def test_docstring_examples_hold() -> None:
     assert doctest.testmod(compass).failed == 0
 
 
-# -- sniffing and errors -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("doc", [SEED, *UNSEEN], ids=lambda p: p.stem)
-def test_sniff_is_sure_of_its_own_documents(doc: Path) -> None:
-    assert compass.sniff(doc.read_text(encoding="utf-8")) >= 60
-
-
-@pytest.mark.parametrize("doc", OTHER_SEEDS, ids=lambda p: p.stem)
-def test_sniff_rejects_other_formats(doc: Path) -> None:
-    assert compass.sniff(doc.read_text(encoding="utf-8")) < 30
-
-
-@pytest.mark.parametrize(
-    "text", ["", "  \n\n", "Hello world\nnothing here\n", "See this in plain English?\n", "| Clinical Trial Compass\n"]
-)
-def test_document_without_trial_content_is_a_parse_error(text: str) -> None:
-    with pytest.raises(RecordParseError):
-        _parse_text(text)
+# -- errors ------------------------------------------------------------------------------------
 
 
 def test_missing_file_is_a_parse_error(tmp_path: Path) -> None:
-    path = tmp_path / "gone.txt"
-    source = source_document(SEED, compass.FORMAT)
-    with pytest.raises(RecordParseError):
-        list(compass.parse(path, source))
+    kit.assert_missing_file_is_a_parse_error(compass, tmp_path / "gone.txt", source_document(SEED, compass.FORMAT))
 
 
-def _parse_or_error(text: str) -> None:
-    with contextlib.suppress(RecordParseError):
-        _parse_text(text)
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.text())
-def test_arbitrary_text_raises_only_parse_errors(text: str) -> None:
-    _parse_or_error(text)
-
-
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@kit.fuzz(100)
 @given(st.lists(st.sampled_from([*compass._HEADINGS, *compass._FACT_KEYS, "* x", "1. y", ""]) | st.text(max_size=30)))
 def test_heading_soup_raises_only_parse_errors(parts: list[str]) -> None:
-    _parse_or_error(_page(*parts))
-
-
-@st.composite
-def _mutated(draw: st.DrawFn, path: Path) -> str:
-    """A real document with lines dropped, repeated, shuffled, edited, and maybe cut short."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    picks = draw(st.lists(st.integers(0, len(lines) - 1), max_size=2 * len(lines)))
-    out = [lines[i] for i in picks]
-    if out and draw(st.booleans()):
-        at = draw(st.integers(0, len(out) - 1))
-        out[at] = out[at][: draw(st.integers(0, len(out[at])))] + draw(st.text(max_size=20))
-    text = "\n".join(out)
-    return text[: draw(st.integers(0, len(text)))] if draw(st.booleans()) else text
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from([SEED, *UNSEEN, *OTHER_SEEDS]).flatmap(_mutated))
-def test_mutated_documents_raise_only_parse_errors(text: str) -> None:
-    _parse_or_error(text)
+    kit.parse_or_error(compass, _page(*parts))

@@ -3,20 +3,19 @@ arrays, pages and zips built from the fixtures, bad input, and property tests on
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import hashlib
 import io
 import json
-import tempfile
 import time
 import zipfile
-from functools import cache
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import parser_testkit as kit
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from trialkg.errors import RecordParseError
 from trialkg.model import (
@@ -29,35 +28,21 @@ from trialkg.model import (
     SourceDocument,
     Trial,
 )
-from trialkg.parsers import ctgov_json, detect_format, parse_file, source_document
-from trialkg.record import to_record
+from trialkg.parsers import ctgov_json, parse_file, source_document
 
-ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "tests" / "data" / "ctgov"
-GOLDEN = ROOT / "tests" / "golden" / "records" / "ctgov"
-SHARED = ROOT.parent / "shared" / "ctgov"
+DATA = kit.CTGOV
 #: Real studies with a golden record (hand-checked against the JSON).
 GOLDEN_DOCS = ["NCT02063061.json", "NCT03862547.json", "NCT04207047.json"]
 #: A real record the AACT project cut down by hand: identification only, titles ending in '...'.
 MINIMAL = DATA / "NCT03453554.json"
 STUDIES = [DATA / name for name in GOLDEN_DOCS]
 
+_parse = partial(kit.parse_path, ctgov_json)
+_record = kit.record_of
 
-def _parse(path: Path) -> list[Trial | RecordParseError]:
-    return list(ctgov_json.parse(path, source_document(path, ctgov_json.FORMAT)))
 
-
-@cache
 def _trial(name: str) -> Trial:
-    (trial,) = _parse(DATA / name)
-    assert isinstance(trial, Trial)
-    return trial
-
-
-def _record(trial: Trial) -> dict[str, Any]:
-    record = to_record(trial, trial_id="", sources=[])
-    del record["id"], record["sources"]
-    return record
+    return kit.trial_of(ctgov_json, DATA / name)
 
 
 def _raw(name: str) -> dict[str, Any]:
@@ -69,28 +54,10 @@ def _write_json(path: Path, value: object) -> Path:
     return path
 
 
-def _golden_fields() -> list[tuple[str, str]]:
-    return [(doc, key) for doc in GOLDEN_DOCS for key in _record(_trial(doc))]
-
-
 # -- golden records, field by field ----------------------------------------------------------------
 
-
-def test_update_goldens(update_goldens: bool) -> None:
-    """`pytest --update-goldens` rewrites the golden records from the current parser."""
-    if not update_goldens:
-        pytest.skip("run with --update-goldens to rewrite tests/golden/records/ctgov/")
-    GOLDEN.mkdir(parents=True, exist_ok=True)
-    for doc in GOLDEN_DOCS:
-        text = json.dumps(_record(_trial(doc)), indent=2, ensure_ascii=False) + "\n"
-        (GOLDEN / f"{Path(doc).stem}.json").write_text(text, encoding="utf-8")
-
-
-@pytest.mark.parametrize(("doc", "field"), _golden_fields(), ids=lambda v: str(v))
-def test_study_matches_golden(doc: str, field: str) -> None:
-    golden = json.loads((GOLDEN / f"{Path(doc).stem}.json").read_text(encoding="utf-8"))
-    assert field in golden, f"{doc}: golden lacks {field!r} (rerun with --update-goldens and review the diff)"
-    assert _record(_trial(doc))[field] == golden[field], f"{doc}: field {field!r}"
+#: Each study's record against tests/golden/records/ctgov, field by field; `--update-goldens` (see parser_testkit).
+TestGoldenRecords = kit.golden_record_tests(ctgov_json, GOLDEN_DOCS)
 
 
 @pytest.mark.parametrize("doc", GOLDEN_DOCS)
@@ -156,9 +123,7 @@ def test_markdown_escapes_are_kept_as_the_registry_writes_them() -> None:
     """The registry escapes Markdown ('\\>18 years'); trialkg keeps its text losslessly, as pages show it."""
     text = "Inclusion Criteria:\n\n* Age \\>18 years\n* BMI \\< 30 \\[kg/m2\\]\n\nExclusion Criteria:\n\n* None"
     study = {"protocolSection": {"eligibilityModule": {"eligibilityCriteria": text}}}
-    with tempfile.TemporaryDirectory() as tmp:
-        (trial,) = _parse(_write_json(Path(tmp) / "s.json", study))
-    assert isinstance(trial, Trial)
+    trial = kit.one_trial(ctgov_json, json.dumps(study), "s.json")
     assert trial.inclusion_criteria == ("Age \\>18 years", "BMI \\< 30 \\[kg/m2\\]")
 
 
@@ -173,10 +138,10 @@ def test_minimal_hand_edited_record() -> None:
 # -- every real download in shared/ctgov -----------------------------------------------------------
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="shared/ctgov is not beside the repository")
+@kit.needs_shared_ctgov
 def test_every_shared_json_file_parses() -> None:
     started = time.perf_counter()
-    files = sorted(SHARED.rglob("*.json"))
+    files = sorted(kit.SHARED_CTGOV.rglob("*.json"))
     studies = 0
     for path in files:
         trials = list(parse_file(path))
@@ -315,11 +280,7 @@ def test_non_study_in_the_middle_of_an_array_is_yielded_and_the_rest_read(tmp_pa
     ],
 )
 def test_unusable_file_raises_naming_the_file(tmp_path: Path, content: bytes, message: str) -> None:
-    path = tmp_path / "input.json"
-    path.write_bytes(content)
-    with pytest.raises(RecordParseError) as info:
-        _parse(path)
-    assert str(path) in str(info.value) and message in str(info.value)
+    kit.assert_unusable_file_error(ctgov_json, tmp_path / "input.json", content, message)
 
 
 @pytest.mark.parametrize(
@@ -349,8 +310,8 @@ def test_brackets_and_digits_inside_strings_are_only_text(tmp_path: Path) -> Non
 
 def test_missing_file_is_a_parse_error(tmp_path: Path) -> None:
     path = tmp_path / "missing.json"
-    with pytest.raises(RecordParseError, match="missing.json"):
-        list(ctgov_json.parse(path, SourceDocument(path.name, ctgov_json.FORMAT, "0" * 64)))
+    source = SourceDocument(path.name, ctgov_json.FORMAT, "0" * 64)
+    kit.assert_missing_file_is_a_parse_error(ctgov_json, path, source, match="missing.json")
 
 
 def test_bom_and_utf16_are_read(tmp_path: Path) -> None:
@@ -468,9 +429,7 @@ def test_criteria_split_keeps_sub_headings_and_text_outside_headings() -> None:
 
 @pytest.mark.parametrize("name", [*GOLDEN_DOCS, MINIMAL.name])
 def test_sniff_is_sure_of_study_json(name: str) -> None:
-    head = (DATA / name).read_text(encoding="utf-8")[:65536]
-    assert ctgov_json.sniff(head) >= 90
-    assert detect_format(head, name) == ctgov_json.FORMAT
+    kit.assert_sniffed_as(ctgov_json, DATA / name, 90)
 
 
 def test_sniff_of_other_text() -> None:
@@ -514,9 +473,7 @@ def _paths(value: object, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]
 
 
 def _run(content: bytes) -> list[Trial | RecordParseError]:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "input.json"
-        path.write_bytes(content)
+    with kit.temp_document("input.json", content) as path:
         try:
             results = list(parse_file(path))
         except RecordParseError:
@@ -525,25 +482,21 @@ def _run(content: bytes) -> list[Trial | RecordParseError]:
     return results
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@kit.fuzz(150)
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_raise_only_parse_errors(data: bytes) -> None:
     _run(data)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "input.json"
-        path.write_bytes(data)
-        with contextlib.suppress(RecordParseError):
-            list(ctgov_json.parse(path, source_document(path, ctgov_json.FORMAT)))
+    kit.parse_or_error(ctgov_json, data, "input.json")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@kit.fuzz(150)
 @given(json_values)
 def test_arbitrary_json_values_raise_only_parse_errors(value: object) -> None:
     for wrapped in (value, [value], {"studies": [value]}, {"protocolSection": value}):
         _run(json.dumps(wrapped).encode())
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@kit.fuzz(200)
 @given(st.data())
 def test_a_study_with_any_value_anywhere_still_parses(data: st.DataObject) -> None:
     study = copy.deepcopy(_base())
@@ -558,7 +511,7 @@ def test_a_study_with_any_value_anywhere_still_parses(data: st.DataObject) -> No
         assert len(results) == 1 and isinstance(results[0], Trial)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@kit.fuzz(80)
 @given(st.integers(0, 20000), st.binary(max_size=8))
 def test_cut_or_corrupted_arrays_raise_only_parse_errors(cut: int, junk: bytes) -> None:
     text = json.dumps([_base(), _base()]).encode()

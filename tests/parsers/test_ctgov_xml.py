@@ -3,16 +3,14 @@ shared/ctgov, RSS and unsafe XML refused, and property tests on arbitrary input.
 
 from __future__ import annotations
 
-import json
-import tempfile
 import time
 import xml.etree.ElementTree as ET
-from functools import cache
+from functools import partial
 from pathlib import Path
-from typing import Any
 
+import parser_testkit as kit
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from trialkg.errors import RecordParseError
 from trialkg.model import (
@@ -31,13 +29,9 @@ from trialkg.model import (
     StudyType,
     Trial,
 )
-from trialkg.parsers import ctgov_xml, detect_format, parse_file, source_document
-from trialkg.record import to_record
+from trialkg.parsers import ctgov_xml, parse_file
 
-ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "tests" / "data" / "ctgov"
-GOLDEN = ROOT / "tests" / "golden" / "records" / "ctgov"
-SHARED = ROOT.parent / "shared" / "ctgov"
+DATA = kit.CTGOV
 #: Real records with a golden record (hand-checked against the XML).
 GOLDEN_DOCS = ["NCT00513591.xml", "NCT00739713.xml", "example_study.xml", "NCT01065844.xml"]
 #: The XML files in shared/ctgov that are not study records (RSS feeds of search results).
@@ -58,56 +52,23 @@ EXTERNAL_ENTITY = """<?xml version="1.0"?>
 """
 
 
-def _parse(path: Path) -> list[Trial]:
-    return list(ctgov_xml.parse(path, source_document(path, ctgov_xml.FORMAT)))
+_parse = partial(kit.parse_path, ctgov_xml)
+_parse_text = partial(kit.parse_text, ctgov_xml, name="study.xml")
 
 
-@cache
 def _trial(name: str) -> Trial:
-    (trial,) = _parse(DATA / name)
-    return trial
-
-
-def _record(trial: Trial) -> dict[str, Any]:
-    record = to_record(trial, trial_id="", sources=[])
-    del record["id"], record["sources"]
-    return record
-
-
-def _parse_text(text: str) -> list[Trial]:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "study.xml"
-        path.write_bytes(text.encode("utf-8", "surrogatepass"))
-        return _parse(path)
+    return kit.trial_of(ctgov_xml, DATA / name)
 
 
 def _study(body: str) -> Trial:
-    (trial,) = _parse_text(f"<clinical_study><id_info><nct_id>NCT01234567</nct_id></id_info>{body}</clinical_study>")
-    return trial
-
-
-def _golden_fields() -> list[tuple[str, str]]:
-    return [(doc, key) for doc in GOLDEN_DOCS for key in _record(_trial(doc))]
+    text = f"<clinical_study><id_info><nct_id>NCT01234567</nct_id></id_info>{body}</clinical_study>"
+    return kit.one_trial(ctgov_xml, text, "study.xml")
 
 
 # -- golden records, field by field ----------------------------------------------------------------
 
-
-def test_update_goldens(update_goldens: bool) -> None:
-    """`pytest --update-goldens` rewrites the golden records from the current parser."""
-    if not update_goldens:
-        pytest.skip("run with --update-goldens to rewrite tests/golden/records/ctgov/")
-    GOLDEN.mkdir(parents=True, exist_ok=True)
-    for doc in GOLDEN_DOCS:
-        text = json.dumps(_record(_trial(doc)), indent=2, ensure_ascii=False) + "\n"
-        (GOLDEN / f"{Path(doc).stem}.json").write_text(text, encoding="utf-8")
-
-
-@pytest.mark.parametrize(("doc", "field"), _golden_fields(), ids=lambda v: str(v))
-def test_study_matches_golden(doc: str, field: str) -> None:
-    golden = json.loads((GOLDEN / f"{Path(doc).stem}.json").read_text(encoding="utf-8"))
-    assert field in golden, f"{doc}: golden lacks {field!r} (rerun with --update-goldens and review the diff)"
-    assert _record(_trial(doc))[field] == golden[field], f"{doc}: field {field!r}"
+#: Each record against tests/golden/records/ctgov, field by field; `--update-goldens` (see parser_testkit).
+TestGoldenRecords = kit.golden_record_tests(ctgov_xml, GOLDEN_DOCS)
 
 
 @pytest.mark.parametrize("doc", GOLDEN_DOCS)
@@ -262,11 +223,11 @@ def test_textblock_normalises_hard_wrapping() -> None:
 # -- every real record in shared/ctgov -------------------------------------------------------------
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="shared/ctgov is not beside the repository")
+@kit.needs_shared_ctgov
 def test_every_shared_xml_file_parses_or_is_rejected_by_name() -> None:
     started = time.perf_counter()
     studies, rejected = 0, set()
-    for path in sorted(SHARED.rglob("*.xml")):
+    for path in sorted(kit.SHARED_CTGOV.rglob("*.xml")):
         try:
             trials = list(parse_file(path))
         except RecordParseError as exc:
@@ -322,11 +283,7 @@ def test_entity_declaration_without_a_doctype_keyword_is_refused(tmp_path: Path)
     ],
 )
 def test_unusable_file_raises_naming_the_file(tmp_path: Path, content: bytes, message: str) -> None:
-    path = tmp_path / "entity.xml"
-    path.write_bytes(content)
-    with pytest.raises(RecordParseError) as info:
-        _parse(path)
-    assert str(path) in str(info.value) and message in str(info.value)
+    kit.assert_unusable_file_error(ctgov_xml, tmp_path / "entity.xml", content, message)
 
 
 def test_deep_nesting_is_read_without_crashing(tmp_path: Path) -> None:
@@ -342,8 +299,8 @@ def test_deep_nesting_is_read_without_crashing(tmp_path: Path) -> None:
 
 def test_missing_file_is_a_parse_error(tmp_path: Path) -> None:
     path = tmp_path / "missing.xml"
-    with pytest.raises(RecordParseError, match="missing.xml"):
-        list(ctgov_xml.parse(path, SourceDocument(path.name, ctgov_xml.FORMAT, "0" * 64)))
+    source = SourceDocument(path.name, ctgov_xml.FORMAT, "0" * 64)
+    kit.assert_missing_file_is_a_parse_error(ctgov_xml, path, source, match="missing.xml")
 
 
 def test_empty_file_through_parse_file(tmp_path: Path) -> None:
@@ -358,9 +315,7 @@ def test_empty_file_through_parse_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", GOLDEN_DOCS)
 def test_sniff_is_sure_of_study_xml(name: str) -> None:
-    head = (DATA / name).read_text(encoding="utf-8")[:65536]
-    assert ctgov_xml.sniff(head) >= 90
-    assert detect_format(head, name) == ctgov_xml.FORMAT
+    kit.assert_sniffed_as(ctgov_xml, DATA / name, 90)
 
 
 def test_sniff_of_other_text() -> None:
@@ -373,9 +328,7 @@ def test_sniff_of_other_text() -> None:
 
 
 def _run(content: bytes) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "input.xml"
-        path.write_bytes(content)
+    with kit.temp_document("input.xml", content) as path:
         for parse in (lambda: list(parse_file(path)), lambda: _parse(path)):
             try:
                 results = parse()
@@ -384,7 +337,7 @@ def _run(content: bytes) -> None:
             assert all(isinstance(r, (Trial, RecordParseError)) for r in results)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@kit.fuzz(150)
 @given(st.binary(max_size=300) | st.text(max_size=300).map(lambda s: f"<clinical_study>{s}".encode("utf-8", "replace")))
 def test_arbitrary_bytes_raise_only_parse_errors(data: bytes) -> None:
     _run(data)
@@ -395,7 +348,7 @@ _LEAVES = [e.tag for e in ET.fromstring(_TEMPLATE).iter() if len(e) == 0]
 xml_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@kit.fuzz(150)
 @given(st.data())
 def test_a_study_with_any_text_anywhere_still_parses(data: st.DataObject) -> None:
     root = ET.fromstring(_TEMPLATE)
@@ -415,9 +368,7 @@ def test_a_study_with_any_text_anywhere_still_parses(data: st.DataObject) -> Non
                 if node in list(parent):
                     parent.remove(node)
                     break
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "study.xml"
-        path.write_bytes(ET.tostring(root, encoding="utf-8"))
+    with kit.temp_document("study.xml", ET.tostring(root, encoding="utf-8")) as path:
         try:
             (trial,) = _parse(path)
         except RecordParseError as exc:

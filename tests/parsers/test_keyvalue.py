@@ -2,96 +2,26 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
-import tempfile
-from functools import cache
-from pathlib import Path
-from typing import Any
+from functools import partial
 
+import parser_testkit as kit
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from trialkg.errors import RecordParseError
-from trialkg.model import Masking, OrganizationRole, Trial
-from trialkg.parsers import keyvalue, source_document
-from trialkg.record import CONTRACT_KEYS, EXTRA_KEYS, to_record
+from trialkg.model import Masking, OrganizationRole
+from trialkg.parsers import keyvalue
 
-ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT / "tests" / "data" / "seeds"
-SEED = SEEDS / "000_fa062e4057a13488.txt"
-GOLDEN = ROOT / "tests" / "golden" / "records" / "000_fa062e4057a13488.json"
-UNSEEN = sorted((ROOT / "tests" / "data" / "unseen" / "keyvalue").glob("*.txt"))
-SCHEMA = ROOT.parent / "shared" / "contract" / "trial-record.schema.json"
-OTHER_SEEDS = sorted(p for p in SEEDS.glob("*.txt") if p.name != SEED.name)
-RECORD_KEYS = tuple(k for k in (*CONTRACT_KEYS, *EXTRA_KEYS) if k not in ("id", "sources"))
+SEED = kit.SEEDS / "000_fa062e4057a13488.txt"
+UNSEEN = kit.unseen_docs("keyvalue")
 
+_trial = partial(kit.trial_of, keyvalue)
+_one = partial(kit.one_trial, keyvalue)
 
-@cache
-def _trial(path: Path) -> Trial:
-    trials = list(keyvalue.parse(path, source_document(path, keyvalue.FORMAT)))
-    assert len(trials) == 1
-    return trials[0]
-
-
-def _record(path: Path) -> dict[str, Any]:
-    record = to_record(_trial(path), trial_id="x", sources=[path.name])
-    del record["id"], record["sources"]
-    return record
-
-
-def _expected(path: Path) -> dict[str, Any]:
-    return json.loads(path.with_name(path.stem + ".expected.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-
-
-def _parse_text(text: str) -> list[Trial]:
-    """Parse `text` as a file; what a user's file with that content would give."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "doc.txt"
-        path.write_bytes(text.encode("utf-8", "surrogatepass"))
-        return list(keyvalue.parse(path, source_document(path, keyvalue.FORMAT)))
-
-
-def _one(text: str) -> Trial:
-    (trial,) = _parse_text(text)
-    return trial
-
-
-# -- golden and unseen documents, field by field ----------------------------------------------
-
-
-@pytest.mark.parametrize("field", RECORD_KEYS)
-def test_seed_matches_golden(field: str) -> None:
-    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    assert _record(SEED)[field] == golden[field], f"{SEED.name}: field {field!r}"
-
-
-def test_golden_lists_every_record_key() -> None:
-    assert set(json.loads(GOLDEN.read_text(encoding="utf-8"))) == set(RECORD_KEYS)
-
-
-@pytest.mark.parametrize("doc", UNSEEN, ids=lambda p: p.stem)
-@pytest.mark.parametrize("field", RECORD_KEYS)
-def test_unseen_document_matches_expected(doc: Path, field: str) -> None:
-    assert _record(doc)[field] == _expected(doc)[field], f"{doc.name}: field {field!r}"
-
-
-@pytest.mark.parametrize("doc", UNSEEN, ids=lambda p: p.stem)
-def test_expected_lists_every_record_key(doc: Path) -> None:
-    assert set(_expected(doc)) == set(RECORD_KEYS)
-
-
-def test_there_are_unseen_documents() -> None:
-    assert len(UNSEEN) >= 2
-
-
-@pytest.mark.parametrize("doc", [SEED, *UNSEEN], ids=lambda p: p.stem)
-def test_records_conform_to_contract(doc: Path) -> None:
-    if not SCHEMA.exists():
-        pytest.skip("shared/contract is not beside the repository")
-    jsonschema = pytest.importorskip("jsonschema")
-    record = to_record(_trial(doc), trial_id="urn:x", sources=[doc.name])
-    jsonschema.validate(record, json.loads(SCHEMA.read_text(encoding="utf-8")))
+#: The golden seed and unseen exports field by field, the contract, sniffing, junk input (see parser_testkit).
+TestKeyvalueFormat = kit.text_format_tests(
+    keyvalue,
+    seeds=[SEED],
+    unseen=UNSEEN,
+    no_trial_texts=["", "   \n\n", "Hello world\nnothing here\n", "Foo: bar\nBaz: qux\n"],
+)
 
 
 # -- what is kept aside ------------------------------------------------------------------------
@@ -166,26 +96,7 @@ def test_location_without_a_facility_separator_is_not_split_by_guess() -> None:
     assert "key 'Locations': General Hospital, Oslo, Norway" in trial.unmapped
 
 
-# -- sniffing --------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("doc", [SEED, *UNSEEN], ids=lambda p: p.stem)
-def test_sniff_is_sure_of_its_own_documents(doc: Path) -> None:
-    assert keyvalue.sniff(doc.read_text(encoding="utf-8")) >= 60
-
-
-@pytest.mark.parametrize("doc", OTHER_SEEDS, ids=lambda p: p.stem)
-def test_sniff_rejects_other_formats(doc: Path) -> None:
-    assert keyvalue.sniff(doc.read_text(encoding="utf-8")) < 30
-
-
 # -- bad input -------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("text", ["", "   \n\n", "Hello world\nnothing here\n", "Foo: bar\nBaz: qux\n"])
-def test_document_without_trial_content_is_a_parse_error(text: str) -> None:
-    with pytest.raises(RecordParseError):
-        _parse_text(text)
 
 
 @pytest.mark.parametrize(
@@ -205,37 +116,3 @@ def test_list_text_that_is_not_a_list_of_names_stays_as_written(value: str) -> N
 def test_python_list_of_names_is_read_as_items() -> None:
     trial = _one("Study NCT ID: NCT01234567\nKeywords: ['IL-2', 'Treg, low dose']\n")
     assert trial.keywords == ("IL-2", "Treg, low dose")
-
-
-def _parse_or_error(text: str) -> None:
-    with contextlib.suppress(RecordParseError):
-        _parse_text(text)
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.text())
-def test_arbitrary_text_raises_only_parse_errors(text: str) -> None:
-    _parse_or_error(text)
-
-
-@st.composite
-def _mutated(draw: st.DrawFn, path: Path) -> str:
-    """A real document with lines dropped, repeated, shuffled, edited, and maybe cut short."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    picks = draw(st.lists(st.integers(0, len(lines) - 1), max_size=2 * len(lines)))
-    out = [lines[i] for i in picks]
-    edit: bool = draw(st.booleans())
-    if out and edit:
-        at = draw(st.integers(0, len(out) - 1))
-        out[at] = out[at][: draw(st.integers(0, len(out[at])))] + draw(st.text(max_size=20))
-    text = "\n".join(out)
-    return text[: draw(st.integers(0, len(text)))] if draw(st.booleans()) else text
-
-
-_DOCS = [SEED, *UNSEEN, *OTHER_SEEDS]
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(_DOCS).flatmap(_mutated))
-def test_mutated_documents_raise_only_parse_errors(text: str) -> None:
-    _parse_or_error(text)
