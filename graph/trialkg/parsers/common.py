@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeVar
 
-from ..model import Phase, Reference, SourceDocument, Trial
+from ..model import Organization, OrganizationRole, Phase, Reference, SourceDocument, Trial
 
 E = TypeVar("E", bound=Enum)
 
@@ -353,3 +353,25 @@ class Section:
     kind: str
     heading: str
     lines: list[str] = field(default_factory=list)
+
+
+def section_items(section: Section) -> list[str]:
+    """One entry per non-empty line of a section, list markers removed."""
+    return [strip_bullet(line) if is_bullet(line) else line for line in section.lines if line]
+
+
+def read_lead_sponsor(draft: TrialDraft, section: Section) -> None:
+    """A "Lead Sponsor"/"Sponsor" section: its first entry is the lead sponsor; more are kept unmapped."""
+    items = section_items(section)
+    if items:
+        draft.add("organizations", Organization(name=items[0], role=OrganizationRole.LEAD_SPONSOR))
+    draft.unmapped.extend(items[1:])
+
+
+def read_collaborators(draft: TrialDraft, section: Section) -> None:
+    role = OrganizationRole.COLLABORATOR
+    draft.add("organizations", *(Organization(name=item, role=role) for item in section_items(section)))
+
+
+def read_references(draft: TrialDraft, section: Section) -> None:
+    draft.add("references", *(parse_citation(item) for item in section_items(section)))

@@ -37,17 +37,18 @@ from .common import (
     Section,
     TrialDraft,
     criteria_items,
-    is_bullet,
     is_nct_id,
     parse_age,
     parse_age_range,
     parse_bool,
-    parse_citation,
     parse_date,
     parse_enum,
     parse_phases,
+    read_collaborators,
+    read_lead_sponsor,
+    read_references,
+    section_items,
     split_place_list,
-    strip_bullet,
 )
 
 FORMAT = "compass"
@@ -346,11 +347,6 @@ def _read_official_title(draft: TrialDraft, section: Section) -> None:
     draft.set("official_title", _paragraphs(section.lines), section.heading)
 
 
-def _items(section: Section) -> list[str]:
-    """One entry per non-empty line, list markers removed."""
-    return [strip_bullet(line) if is_bullet(line) else line for line in section.lines if line]
-
-
 def _read_inclusion(draft: TrialDraft, section: Section) -> None:
     draft.add("inclusion_criteria", *criteria_items(section.lines))
 
@@ -360,11 +356,11 @@ def _read_exclusion(draft: TrialDraft, section: Section) -> None:
 
 
 def _read_conditions(draft: TrialDraft, section: Section) -> None:
-    draft.add("conditions", *_items(section))
+    draft.add("conditions", *section_items(section))
 
 
 def _read_keywords(draft: TrialDraft, section: Section) -> None:
-    draft.add("keywords", *_items(section))
+    draft.add("keywords", *section_items(section))
 
 
 def read_intervention(text: str) -> Intervention:
@@ -379,27 +375,11 @@ def read_intervention(text: str) -> Intervention:
 
 
 def _read_interventions(draft: TrialDraft, section: Section) -> None:
-    draft.add("interventions", *(read_intervention(item) for item in _items(section)))
-
-
-def _read_sponsor(draft: TrialDraft, section: Section) -> None:
-    items = _items(section)
-    if items:
-        draft.add("organizations", Organization(name=items[0], role=OrganizationRole.LEAD_SPONSOR))
-    draft.unmapped.extend(items[1:])
-
-
-def _read_collaborators(draft: TrialDraft, section: Section) -> None:
-    role = OrganizationRole.COLLABORATOR
-    draft.add("organizations", *(Organization(name=item, role=role) for item in _items(section)))
-
-
-def _read_references(draft: TrialDraft, section: Section) -> None:
-    draft.add("references", *(parse_citation(item) for item in _items(section)))
+    draft.add("interventions", *(read_intervention(item) for item in section_items(section)))
 
 
 def _read_related(draft: TrialDraft, section: Section) -> None:
-    for item in _items(section):
+    for item in section_items(section):
         ids = NCT_ID.findall(item)
         if ids:
             draft.add("related_trials", *ids)
@@ -540,10 +520,10 @@ _SECTION_READERS: dict[str, Callable[[TrialDraft, Section], None]] = {
     "exclusion": _read_exclusion,
     "conditions": _read_conditions,
     "interventions": _read_interventions,
-    "sponsor": _read_sponsor,
-    "collaborators": _read_collaborators,
+    "sponsor": read_lead_sponsor,
+    "collaborators": read_collaborators,
     "keywords": _read_keywords,
-    "references": _read_references,
+    "references": read_references,
     "related": _read_related,
     "other": _read_other,
 }

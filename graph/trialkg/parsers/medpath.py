@@ -24,8 +24,6 @@ from ..model import (
     InterventionType,
     Location,
     Masking,
-    Organization,
-    OrganizationRole,
     Outcome,
     OverallStatus,
     PrimaryPurpose,
@@ -39,17 +37,18 @@ from .common import (
     Section,
     TrialDraft,
     criteria_items,
-    is_bullet,
     is_nct_id,
     parse_age,
     parse_age_range,
     parse_bool,
-    parse_citation,
     parse_date,
     parse_enum,
     parse_phases,
+    read_collaborators,
+    read_lead_sponsor,
+    read_references,
+    section_items,
     split_place_list,
-    strip_bullet,
 )
 
 FORMAT = "medpath"
@@ -216,14 +215,9 @@ def _read_text_field(name: str) -> Callable[[TrialDraft, Section], None]:
     return read
 
 
-def _items(section: Section) -> list[str]:
-    """One entry per non-empty line, list markers removed."""
-    return [strip_bullet(line) if is_bullet(line) else line for line in _non_empty(section)]
-
-
 def _read_list(name: str) -> Callable[[TrialDraft, Section], None]:
     def read(draft: TrialDraft, section: Section) -> None:
-        draft.add(name, *_items(section))
+        draft.add(name, *section_items(section))
 
     return read
 
@@ -247,32 +241,16 @@ def read_intervention(text: str) -> Intervention:
 
 
 def _read_interventions(draft: TrialDraft, section: Section) -> None:
-    draft.add("interventions", *(read_intervention(item) for item in _items(section)))
+    draft.add("interventions", *(read_intervention(item) for item in section_items(section)))
 
 
 def _read_registration(draft: TrialDraft, section: Section) -> None:
     """An NCT number is the trial's id; any other registry's number is a secondary id."""
-    for item in _items(section):
+    for item in section_items(section):
         if is_nct_id(item) and "nct_id" not in draft.values:
             draft.values["nct_id"] = item
         else:
             draft.add("secondary_ids", SecondaryId(identifier=item))
-
-
-def _read_sponsor(draft: TrialDraft, section: Section) -> None:
-    items = _items(section)
-    if items:
-        draft.add("organizations", Organization(name=items[0], role=OrganizationRole.LEAD_SPONSOR))
-    draft.unmapped.extend(items[1:])
-
-
-def _read_collaborators(draft: TrialDraft, section: Section) -> None:
-    role = OrganizationRole.COLLABORATOR
-    draft.add("organizations", *(Organization(name=item, role=role) for item in _items(section)))
-
-
-def _read_references(draft: TrialDraft, section: Section) -> None:
-    draft.add("references", *(parse_citation(item) for item in _items(section)))
 
 
 def _read_other(draft: TrialDraft, section: Section) -> None:
@@ -700,8 +678,8 @@ _SECTION_READERS: dict[str, Callable[[TrialDraft, Section], None]] = {
     "conditions": _read_list("conditions"),
     "interventions": _read_interventions,
     "registration": _read_registration,
-    "sponsor": _read_sponsor,
-    "collaborators": _read_collaborators,
+    "sponsor": read_lead_sponsor,
+    "collaborators": read_collaborators,
     "official_title": _read_text_field("official_title"),
     "keywords": _read_list("keywords"),
     "summary": _read_text_field("brief_summary"),
@@ -714,6 +692,6 @@ _SECTION_READERS: dict[str, Callable[[TrialDraft, Section], None]] = {
     "secondary": _read_outcomes("secondary_outcomes"),
     "other_outcomes": _read_outcomes("other_outcomes"),
     "locations": _read_locations,
-    "references": _read_references,
+    "references": read_references,
     "other": _read_other,
 }
