@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from conftest import SEEDS
-
 from trialkg.build import build
 from trialkg.merge import merge_records
 from trialkg.readback import read_trial, resolve_trial

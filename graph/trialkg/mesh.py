@@ -32,7 +32,8 @@ def pair_mesh(names: Sequence[str], meshes: Sequence[MeshTerm], leaves: Sequence
     """Each stated name's descriptor(s), with the method; names with no evidence get none.
 
     >>> from trialkg.model import MeshTerm
-    >>> [p.method for p in pair_mesh(["Lupus, systemic erythematosus"], [MeshTerm("D008180", "Lupus Erythematosus, Systemic")])]
+    >>> sle = MeshTerm("D008180", "Lupus Erythematosus, Systemic")
+    >>> [p.method for p in pair_mesh(["Lupus, systemic erythematosus"], [sle])]
     ['registry-inverted']
     """
     by_term = {_key(m.term): m for m in meshes}
