@@ -1,0 +1,305 @@
+"""Related trials: candidates from SPARQL, ranked over the trial-entity graph, every score explained.
+
+Two trials are related by what they share: a condition, a MeSH descriptor or ancestor, an
+intervention, a sponsor, a cited paper, a site. A shared entity counts for more the rarer it is
+(sharing "Systemic Lupus Erythematosus" among 5 trials says more than "Healthy Volunteers" among
+5,000), and design (phase, study type, age band) adds a little. Three scorers are offered; the
+benchmark (benchmarks/related_eval.py) measures them against each other.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import pyoxigraph as ox
+
+from .store import select
+
+#: How much one shared entity of each kind counts, before rarity.
+KIND_WEIGHTS = {
+    "condition": 1.0,
+    "condition_mesh": 1.0,
+    "condition_mesh_ancestor": 0.35,
+    "intervention": 1.0,
+    "intervention_mesh": 0.8,
+    "sponsor": 0.5,
+    "reference": 1.2,
+    "site": 0.3,
+    "title_term": 0.4,
+    "text_term": 0.15,
+}
+#: Words too common in trial titles and summaries to say anything about a topic.
+STOPWORDS = frozenset(
+    """
+a an and are as at be by for from in into is it its of on or than that the this to was were will with study
+studies trial trials clinical patients patient participants subjects people efficacy safety effect effects
+treatment treatments therapy evaluation evaluate assess assessment randomized randomised controlled versus vs
+phase open label single multi center centre multicenter pilot prospective retrospective group groups after
+before during between who which their these those have has been not more than each other all any one two three
+four five six first second third another also then there here such may can could would should shall must did
+does done being both either neither only same some most many much very well however whether while within
+without about above below under over per via used using use based including include included day days week
+weeks month months year years time times every least less high low new given received receive receiving
+compared compare comparing results result methods method purpose aim aims objective objectives primary
+secondary outcome outcomes measure measures data analysis investigators investigator designed design standard
+total number level levels change changes rate rates period periods duration dose doses dosing
+""".split()  # noqa: SIM905 - a word list reads best as text
+)
+#: Characters of a summary or description that are read for words.
+TEXT_CHARS = 2000
+#: Weak design signals, each added once when the two trials agree.
+DESIGN_WEIGHT = 0.1
+SCORERS = ("idf_sum", "weighted_jaccard", "ppr")
+#: PageRank damping: the chance of following an edge rather than restarting at the query trial.
+_ALPHA = 0.85
+DEFAULT_SCORER = "idf_sum"
+
+_AGE_UNITS_IN_YEARS = {"Year": 1.0, "Month": 1 / 12, "Week": 7 / 365.25, "Day": 1 / 365.25, "Hour": 1 / 8766,
+                       "Minute": 1 / 525960}  # fmt: skip
+#: Age bands (years): child, adult, older adult.
+_AGE_BANDS = (("child", 0.0, 18.0), ("adult", 18.0, 65.0), ("older adult", 65.0, 200.0))
+
+
+@dataclass(frozen=True)
+class Shared:
+    """One thing two trials share, and what it adds to their score."""
+
+    kind: str
+    label: str
+    iri: str | None
+    weight: float
+
+
+@dataclass(frozen=True)
+class RelatedTrial:
+    rank: int
+    id: str
+    nct_id: str | None
+    brief_title: str | None
+    score: float
+    shared: tuple[Shared, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank, "id": self.id, "nct_id": self.nct_id, "brief_title": self.brief_title,
+            "score": round(self.score, 6),
+            "shared": [{"kind": s.kind, "label": s.label, "iri": s.iri, "weight": round(s.weight, 6)}
+                       for s in self.shared],
+        }  # fmt: skip
+
+
+@dataclass
+class TrialInfo:
+    nct_id: str | None = None
+    brief_title: str | None = None
+    phases: set[str] = field(default_factory=set)
+    study_type: str | None = None
+    age_bands: set[str] = field(default_factory=set)
+
+
+@dataclass
+class EntityGraph:
+    """The bipartite trial-entity graph of a built graph, with what ranking needs to know."""
+
+    graph: nx.Graph
+    trials: dict[str, TrialInfo]
+    labels: dict[str, str]
+    kinds: dict[str, str]
+
+    def df(self, entity: str) -> int:
+        """How many trials link to `entity` (its document frequency)."""
+        return int(self.graph.degree(entity)) if entity in self.graph else 0
+
+    def idf(self, entity: str) -> float:
+        return math.log((1 + len(self.trials)) / (1 + self.df(entity))) + 1.0
+
+    def entity_weight(self, entity: str) -> float:
+        """A shared entity's contribution: its kind's weight, scaled by rarity (1/log of its frequency)."""
+        return KIND_WEIGHTS.get(self.kinds[entity], 0.5) / math.log(1 + max(self.df(entity), 2))
+
+
+def load_entity_graph(store: ox.Store) -> EntityGraph:
+    """Read the trial-entity graph out of the store with SPARQL (queries/trial_entities.rq)."""
+    graph: nx.Graph = nx.Graph()
+    labels: dict[str, str] = {}
+    kinds: dict[str, str] = {}
+    trials: dict[str, TrialInfo] = defaultdict(TrialInfo)
+    texts: dict[str, tuple[set[str], set[str]]] = {}
+    for row in select(store, "trial_design"):
+        title_terms, text_terms = texts.setdefault(row["trial"], (set(), set()))
+        title_terms |= terms(row.get("title")) | terms(row.get("officialTitle"))
+        text_terms |= terms((row.get("summary") or "")[:TEXT_CHARS]) | terms(
+            (row.get("description") or "")[:TEXT_CHARS]
+        )
+        info = trials[row["trial"]]
+        graph.add_node(row["trial"], bipartite=0)
+        info.nct_id = info.nct_id or row.get("nct")
+        info.brief_title = info.brief_title or row.get("title")
+        if "phase" in row:
+            info.phases.add(row["phase"].rsplit("-", 1)[-1])
+        info.study_type = info.study_type or row.get("studyType")
+        info.age_bands |= _age_bands(row.get("minAge"), row.get("maxAge"))
+    for trial, (title_terms, text_terms) in texts.items():
+        for kind, words in (("title_term", title_terms), ("text_term", text_terms - title_terms)):
+            for word in words:
+                entity = _TERM + word
+                kinds.setdefault(entity, kind)
+                labels.setdefault(entity, word)
+                graph.add_edge(trial, entity)
+    for row in select(store, "trial_entities"):
+        entity, kind = row["entity"], row["kind"]
+        kinds.setdefault(entity, kind)
+        label = row.get("label") or row.get("entityLabel") or entity.rsplit("/", 1)[-1]
+        if entity not in labels or label < labels[entity]:
+            labels[entity] = label
+        graph.add_node(entity, bipartite=1)
+        graph.add_edge(row["trial"], entity)
+    return EntityGraph(graph=graph, trials=dict(trials), labels=labels, kinds=kinds)
+
+
+_TERM = "urn:trialkg:term:"
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def terms(text: str | None) -> set[str]:
+    """The informative words of a title or summary: lower case, hyphenated words kept whole.
+
+    >>> sorted(terms("Efficacy and Safety of Low-dose IL-2 in SLE Patients"))
+    ['il-2', 'low-dose', 'sle']
+    """
+    words = _WORD.findall((text or "").casefold())
+    return {
+        w for w in words
+        if w not in STOPWORDS and not w.isdigit() and (len(w) > 2 or any(c.isdigit() for c in w))
+    }  # fmt: skip
+
+
+def _age_years(text: str | None) -> float | None:
+    m = re.fullmatch(r"(\d+) (Year|Month|Week|Day|Hour|Minute)s?", text or "")
+    return int(m.group(1)) * _AGE_UNITS_IN_YEARS[m.group(2)] if m else None
+
+
+def _age_bands(min_age: str | None, max_age: str | None) -> set[str]:
+    low, high = _age_years(min_age), _age_years(max_age)
+    if low is None and high is None:
+        return set()
+    low, high = low or 0.0, high if high is not None else 200.0
+    return {name for name, start, end in _AGE_BANDS if low < end and high >= start}
+
+
+def candidates(store: ox.Store, trial: str, entity_graph: EntityGraph | None = None) -> dict[str, set[str]]:
+    """Other trials sharing at least one entity with `trial`, and the entities shared.
+
+    Graph entities come from SPARQL (queries/related_candidates.rq, the trial bound as a parameter);
+    shared title and summary words from the entity graph, skipping words too common to narrow anything.
+    """
+    shared: dict[str, set[str]] = defaultdict(set)
+    for row in select(store, "related_candidates", {"trial": ox.NamedNode(trial)}):
+        shared[row["other"]].add(row["entity"])
+    eg = entity_graph
+    if eg is not None and trial in eg.graph:
+        common = max(50, len(eg.trials) // 20)
+        for entity in eg.graph[trial]:
+            if entity.startswith(_TERM) and eg.df(entity) <= common:
+                for other in eg.graph[entity]:
+                    if other != trial:
+                        shared[other].add(entity)
+    return shared
+
+
+def _design_shared(a: TrialInfo, b: TrialInfo) -> list[Shared]:
+    out = []
+    phases = (a.phases & b.phases) - {"NA"}
+    if phases:
+        out.append(Shared("design", "phase " + ", ".join(sorted(phases)), None, DESIGN_WEIGHT))
+    if a.study_type and a.study_type == b.study_type:
+        out.append(Shared("design", "study type " + a.study_type.rsplit("-", 1)[-1], None, DESIGN_WEIGHT))
+    bands = a.age_bands & b.age_bands
+    if bands:
+        out.append(Shared("design", "age band " + ", ".join(sorted(bands)), None, DESIGN_WEIGHT))
+    return out
+
+
+def _explain(eg: EntityGraph, query: str, other: str, entities: set[str]) -> list[Shared]:
+    shared = [
+        Shared(eg.kinds.get(e, "entity"), eg.labels.get(e, e), e, eg.entity_weight(e))
+        for e in entities
+        if e in eg.kinds
+    ]
+    shared += _design_shared(eg.trials.get(query, TrialInfo()), eg.trials.get(other, TrialInfo()))
+    return sorted(shared, key=lambda s: (-s.weight, s.kind, s.label))
+
+
+def _score_idf_sum(eg: EntityGraph, query: str, other: str, shared: list[Shared]) -> float:
+    """Adamic-Adar on the bipartite graph: each shared entity adds weight / log(frequency)."""
+    return sum(s.weight for s in shared)
+
+
+def _score_weighted_jaccard(eg: EntityGraph, query: str, other: str, shared: list[Shared]) -> float:
+    """Shared entities' idf-weighted mass over the union's (design signals added on top)."""
+
+    def mass(entities: set[str]) -> float:
+        return sum(KIND_WEIGHTS.get(eg.kinds[e], 0.5) * eg.idf(e) for e in entities)
+
+    mine, theirs = set(eg.graph[query]) if query in eg.graph else set(), set(eg.graph[other])
+    union = mass(mine | theirs)
+    design = sum(s.weight for s in shared if s.kind == "design")
+    return (mass(mine & theirs) / union if union else 0.0) + design
+
+
+def _ppr_scores(eg: EntityGraph, query: str) -> dict[str, float]:
+    """Personalized PageRank from the query trial over its 4-hop neighbourhood, edges weighted by rarity."""
+    if query not in eg.graph:
+        return {}
+    local = nx.ego_graph(eg.graph, query, radius=4)
+    weight = {}
+    for u, v in local.edges():
+        weight[u, v] = weight[v, u] = eg.entity_weight(v if v in eg.kinds else u)
+    strength = {n: sum(weight[n, m] for m in local[n]) for n in local}
+    # Power iteration of PageRank with restart to the query (networkx's own needs scipy).
+    rank = {n: 0.0 for n in local}
+    rank[query] = 1.0
+    for _ in range(50):
+        nxt = {n: 0.0 for n in local}
+        for n, r in rank.items():
+            if r and strength[n]:
+                for m in local[n]:
+                    nxt[m] += _ALPHA * r * weight[n, m] / strength[n]
+        nxt[query] += 1.0 - _ALPHA
+        done = sum(abs(nxt[n] - rank[n]) for n in local) < 1e-9
+        rank = nxt
+        if done:
+            break
+    return rank
+
+
+def related(
+    store: ox.Store, trial: str, *, top: int = 10, scorer: str = DEFAULT_SCORER, entity_graph: EntityGraph | None = None
+) -> list[RelatedTrial]:
+    """The `top` trials most related to `trial`, best first, each with what it shares and why."""
+    if scorer not in SCORERS:
+        raise ValueError(f"unknown scorer {scorer!r} (one of {', '.join(SCORERS)})")
+    eg = entity_graph or load_entity_graph(store)
+    found = candidates(store, trial, eg)
+    ppr = _ppr_scores(eg, trial) if scorer == "ppr" else {}
+    scored = []
+    for other, entities in found.items():
+        shared = _explain(eg, trial, other, entities)
+        if scorer == "idf_sum":
+            score = _score_idf_sum(eg, trial, other, shared)
+        elif scorer == "weighted_jaccard":
+            score = _score_weighted_jaccard(eg, trial, other, shared)
+        else:
+            score = ppr.get(other, 0.0)
+        scored.append((score, other, shared))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    return [
+        RelatedTrial(rank=n, id=other, nct_id=eg.trials.get(other, TrialInfo()).nct_id,
+                     brief_title=eg.trials.get(other, TrialInfo()).brief_title, score=score, shared=tuple(shared))
+        for n, (score, other, shared) in enumerate(scored[:top], 1)
+    ]  # fmt: skip
