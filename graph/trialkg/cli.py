@@ -18,6 +18,7 @@ from . import __version__, export
 from .build import build_documents, resolve_inputs
 from .errors import TrialkgError
 from .readback import list_trials, read_trial, resolve_trial
+from .related import DEFAULT_SCORER, RELATED_GRAPH, SCORERS, related, write_relations
 from .store import open_graph
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -158,6 +159,52 @@ def show(ident: str, graph_dir: Path, as_json: bool) -> None:
                 click.echo(f"  - {text}")
         else:
             click.echo(f"{key}: {value}")
+
+
+@main.command(name="related")
+@click.argument("ident", metavar="[ID]", required=False)
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="How many related trials.")
+@click.option("--scorer", type=click.Choice(SCORERS), default=DEFAULT_SCORER, show_default=True,
+              help="Ranking method (see benchmarks/related_eval.py for how they compare).")  # fmt: skip
+@click.option("--all", "all_trials", is_flag=True,
+              help="Rank every trial; write the relations into the graph (named graph …/graph/related).")  # fmt: skip
+@graph_option
+@json_option
+@_errors_exit_2
+def related_command(ident: str | None, top: int, scorer: str, all_trials: bool, graph_dir: Path, as_json: bool) -> None:
+    """The trials most related to ID (an NCT id or a trial IRI), ranked, each with what it shares."""
+    store = open_graph(graph_dir)
+    if all_trials:
+        trials, relations = write_relations(store, top=top, scorer=scorer)
+        written = export.export(
+            store, graph_dir, [f for f in export.FORMATS if (graph_dir / export.FILE_NAMES[f]).exists()]
+        )
+        summary = {
+            "trials": trials,
+            "relations": relations,
+            "graph": RELATED_GRAPH,
+            "written": [str(p) for p in written],
+        }
+        _print_json(summary) if as_json else click.echo(
+            f"ranked {trials} trials: {relations} relations in <{RELATED_GRAPH}>; rewrote "
+            + ", ".join(map(str, written))
+        )
+        return
+    if not ident:
+        raise TrialkgError("give a trial ID (an NCT id or a trial IRI), or --all")
+    ranking = related(store, resolve_trial(store, ident), top=top, scorer=scorer)
+    if as_json:
+        _print_json([r.to_json() for r in ranking])
+        return
+    if not ranking:
+        click.echo(
+            f"{ident}: no other trial in the graph shares a condition, intervention, sponsor, paper, site or title word"
+        )
+    for r in ranking:
+        click.echo(f"{r.rank:>2}. {r.nct_id or r.id}  score {r.score:.3f}  {r.brief_title or '(no title)'}")
+        reasons = "; ".join(f"{s.kind.replace('_', ' ')}: {s.label}" for s in r.shared[:8])
+        more = f"; +{len(r.shared) - 8} more" if len(r.shared) > 8 else ""
+        click.echo(f"    shares {reasons}{more}")
 
 
 @main.command()

@@ -30,8 +30,8 @@ KIND_WEIGHTS = {
     "sponsor": 0.5,
     "reference": 1.2,
     "site": 0.3,
-    "title_term": 0.4,
-    "text_term": 0.15,
+    "title_word": 0.4,
+    "summary_word": 0.15,
 }
 #: Words too common in trial titles and summaries to say anything about a topic.
 STOPWORDS = frozenset(
@@ -145,7 +145,7 @@ def load_entity_graph(store: ox.Store) -> EntityGraph:
         info.study_type = info.study_type or row.get("studyType")
         info.age_bands |= _age_bands(row.get("minAge"), row.get("maxAge"))
     for trial, (title_terms, text_terms) in texts.items():
-        for kind, words in (("title_term", title_terms), ("text_term", text_terms - title_terms)):
+        for kind, words in (("title_word", title_terms), ("summary_word", text_terms - title_terms)):
             for word in words:
                 entity = _TERM + word
                 kinds.setdefault(entity, kind)
@@ -227,7 +227,7 @@ def _design_shared(a: TrialInfo, b: TrialInfo) -> list[Shared]:
 
 def _explain(eg: EntityGraph, query: str, other: str, entities: set[str]) -> list[Shared]:
     shared = [
-        Shared(eg.kinds.get(e, "entity"), eg.labels.get(e, e), e, eg.entity_weight(e))
+        Shared(eg.kinds[e], eg.labels.get(e, e), None if e.startswith(_TERM) else e, eg.entity_weight(e))
         for e in entities
         if e in eg.kinds
     ]
@@ -303,3 +303,50 @@ def related(
                      brief_title=eg.trials.get(other, TrialInfo()).brief_title, score=score, shared=tuple(shared))
         for n, (score, other, shared) in enumerate(scored[:top], 1)
     ]  # fmt: skip
+
+
+#: The named graph `trialkg related --all` writes its relations into.
+RELATED_GRAPH = "https://w3id.org/trialkg/graph/related"
+
+
+def relation_quads(trial: str, ranking: list[RelatedTrial], scorer: str) -> list[ox.Quad]:
+    """The ranking of one trial as data: a direct trialkg:relatedTrial link and a TrialRelation node each."""
+    tk, g, t = "https://w3id.org/trialkg/ontology#", ox.NamedNode(RELATED_GRAPH), ox.NamedNode(trial)
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    out = []
+    for item in ranking:
+        node, target = ox.NamedNode(f"{trial}/related/{item.rank}"), ox.NamedNode(item.id)
+        out += [
+            ox.Quad(t, ox.NamedNode(tk + "relatedTrial"), target, g),
+            ox.Quad(t, ox.NamedNode(tk + "trialRelation"), node, g),
+            ox.Quad(node, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                    ox.NamedNode(tk + "TrialRelation"), g),
+            ox.Quad(node, ox.NamedNode(tk + "relationTarget"), target, g),
+            ox.Quad(node, ox.NamedNode(tk + "score"), ox.Literal(repr(round(item.score, 6)),
+                    datatype=ox.NamedNode(xsd + "double")), g),
+            ox.Quad(node, ox.NamedNode(tk + "rank"), ox.Literal(str(item.rank),
+                    datatype=ox.NamedNode(xsd + "integer")), g),
+            ox.Quad(node, ox.NamedNode(tk + "scorer"), ox.Literal(scorer), g),
+        ]  # fmt: skip
+        out += [
+            ox.Quad(node, ox.NamedNode(tk + "sharedEntity"), ox.NamedNode(s.iri), g)
+            for s in item.shared
+            if s.iri
+        ]
+    return out
+
+
+def write_relations(store: ox.Store, *, top: int = 10, scorer: str = DEFAULT_SCORER) -> tuple[int, int]:
+    """Rank every trial's related trials and put them in the RELATED_GRAPH named graph (replacing it).
+
+    Returns (trials ranked, relations written).
+    """
+    graph = ox.NamedNode(RELATED_GRAPH)
+    store.remove_graph(graph) if graph in set(store.named_graphs()) else None
+    eg = load_entity_graph(store)
+    relations = 0
+    for trial in sorted(eg.trials):
+        ranking = related(store, trial, top=top, scorer=scorer, entity_graph=eg)
+        store.extend(relation_quads(trial, ranking, scorer))
+        relations += len(ranking)
+    return len(eg.trials), relations

@@ -29,6 +29,7 @@ class TK(DefinedNamespace):
     RelatedTrialListing: URIRef
     SourceDocument: URIRef
     Trial: URIRef
+    TrialRelation: URIRef
     WebLink: URIRef
 
     # properties
@@ -106,16 +107,22 @@ class TK(DefinedNamespace):
     pmid: URIRef
     primaryCompletionDate: URIRef
     primaryPurpose: URIRef
+    rank: URIRef
     reference: URIRef
     referenceType: URIRef
+    relatedTrial: URIRef
     relatedTrialListing: URIRef
+    relationTarget: URIRef
     responsiblePartyAffiliation: URIRef
     responsiblePartyName: URIRef
     responsiblePartyType: URIRef
+    score: URIRef
+    scorer: URIRef
     secondaryIdentifier: URIRef
     seeAlsoLink: URIRef
     sex: URIRef
     sha256: URIRef
+    sharedEntity: URIRef
     siteStatus: URIRef
     sourceFormat: URIRef
     startDate: URIRef
@@ -125,6 +132,7 @@ class TK(DefinedNamespace):
     studyType: URIRef
     text: URIRef
     timeFrame: URIRef
+    trialRelation: URIRef
     unmappedText: URIRef
     url: URIRef
     whyStopped: URIRef
