@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import networkx as nx
 import pyoxigraph as ox
@@ -124,42 +125,58 @@ class EntityGraph:
 
 
 def load_entity_graph(store: ox.Store) -> EntityGraph:
-    """Read the trial-entity graph out of the store with SPARQL (queries/trial_entities.rq)."""
+    """Read the trial-entity graph out of the store with SPARQL (queries/trial_design.rq, trial_entities.rq)."""
     graph: nx.Graph = nx.Graph()
     labels: dict[str, str] = {}
     kinds: dict[str, str] = {}
     trials: dict[str, TrialInfo] = defaultdict(TrialInfo)
-    texts: dict[str, tuple[set[str], set[str]]] = {}
+    fields: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for row in select(store, "trial_design"):
-        title_terms, text_terms = texts.setdefault(row["trial"], (set(), set()))
-        title_terms |= terms(row.get("title")) | terms(row.get("officialTitle"))
-        text_terms |= terms((row.get("summary") or "")[:TEXT_CHARS]) | terms(
-            (row.get("description") or "")[:TEXT_CHARS]
-        )
-        info = trials[row["trial"]]
-        graph.add_node(row["trial"], bipartite=0)
-        info.nct_id = info.nct_id or row.get("nct")
-        info.brief_title = info.brief_title or row.get("title")
-        if "phase" in row:
-            info.phases.add(row["phase"].rsplit("-", 1)[-1])
-        info.study_type = info.study_type or row.get("studyType")
-        info.age_bands |= _age_bands(row.get("minAge"), row.get("maxAge"))
-    for trial, (title_terms, text_terms) in texts.items():
-        for kind, words in (("title_word", title_terms), ("summary_word", text_terms - title_terms)):
+        fields[row["trial"]][row["p"].rsplit("#", 1)[-1]].append(str(row["o"]))
+    for trial, f in sorted(fields.items()):
+        info = trials[trial]
+        graph.add_node(trial, bipartite=0)
+        info.nct_id = min(f["nctId"], default=None)
+        info.brief_title = min(f["briefTitle"], default=None)
+        info.phases = {p.rsplit("-", 1)[-1] for p in f["phase"]}
+        info.study_type = min(f["studyType"], default=None)
+        info.age_bands = _age_bands(min(f["minimumAge"], default=None), min(f["maximumAge"], default=None))
+        title_words = set().union(*(terms(t) for t in f["briefTitle"] + f["officialTitle"]))
+        summary_words = set().union(*(terms(t[:TEXT_CHARS]) for t in f["briefSummary"] + f["detailedDescription"]))
+        for kind, words in (("title_word", title_words), ("summary_word", summary_words - title_words)):
             for word in words:
-                entity = _TERM + word
-                kinds.setdefault(entity, kind)
-                labels.setdefault(entity, word)
-                graph.add_edge(trial, entity)
+                _link(graph, kinds, labels, trial, _TERM + word, kind, word)
+    names: dict[str, str] = {}
+    for row in select(store, "entity_labels"):
+        if row["entity"] not in names or row["label"] < names[row["entity"]]:
+            names[row["entity"]] = row["label"]  # the same label whatever the order rows come in
     for row in select(store, "trial_entities"):
-        entity, kind = row["entity"], row["kind"]
-        kinds.setdefault(entity, kind)
-        label = row.get("label") or row.get("entityLabel") or entity.rsplit("/", 1)[-1]
-        if entity not in labels or label < labels[entity]:
-            labels[entity] = label
-        graph.add_node(entity, bipartite=1)
-        graph.add_edge(row["trial"], entity)
+        entity, label = entity_key(row)
+        _link(graph, kinds, labels, row["trial"], entity, row["kind"], names.get(entity, label))
     return EntityGraph(graph=graph, trials=dict(trials), labels=labels, kinds=kinds)
+
+
+def entity_key(row: dict[str, Any]) -> tuple[str, str]:
+    """(the entity's key, a label) of a trial_entities / related_candidates row.
+
+    Papers are keyed by their PubMed page, sites by city and country (sites are literals in the graph).
+    """
+    if "pmid" in row:
+        return f"https://pubmed.ncbi.nlm.nih.gov/{row['pmid']}/", f"PMID {row['pmid']}"
+    if "city" in row:
+        city, country = str(row["city"]), str(row["country"])
+        return f"urn:trialkg:site:{quote(city.casefold())}:{quote(country.casefold())}", f"{city}, {country}"
+    entity = str(row["entity"])
+    return entity, str(row.get("label") or entity.rsplit("/", 1)[-1])
+
+
+def _link(graph: nx.Graph, kinds: dict[str, str], labels: dict[str, str], trial: str, entity: str, kind: str,
+          label: str) -> None:  # fmt: skip
+    kinds.setdefault(entity, kind)
+    if entity not in labels or label < labels[entity]:
+        labels[entity] = label  # the same label whatever the order rows come in
+    graph.add_node(entity, bipartite=1)
+    graph.add_edge(trial, entity)
 
 
 _TERM = "urn:trialkg:term:"
@@ -200,7 +217,7 @@ def candidates(store: ox.Store, trial: str, entity_graph: EntityGraph | None = N
     """
     shared: dict[str, set[str]] = defaultdict(set)
     for row in select(store, "related_candidates", {"trial": ox.NamedNode(trial)}):
-        shared[row["other"]].add(row["entity"])
+        shared[row["other"]].add(entity_key(row)[0])
     eg = entity_graph
     if eg is not None and trial in eg.graph:
         common = max(50, len(eg.trials) // 20)
@@ -328,11 +345,7 @@ def relation_quads(trial: str, ranking: list[RelatedTrial], scorer: str) -> list
                     datatype=ox.NamedNode(xsd + "integer")), g),
             ox.Quad(node, ox.NamedNode(tk + "scorer"), ox.Literal(scorer), g),
         ]  # fmt: skip
-        out += [
-            ox.Quad(node, ox.NamedNode(tk + "sharedEntity"), ox.NamedNode(s.iri), g)
-            for s in item.shared
-            if s.iri
-        ]
+        out += [ox.Quad(node, ox.NamedNode(tk + "sharedEntity"), ox.NamedNode(s.iri), g) for s in item.shared if s.iri]
     return out
 
 
