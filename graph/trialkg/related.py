@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 import networkx as nx
+import numpy as np
 import pyoxigraph as ox
 
 from .store import select
@@ -270,29 +271,32 @@ def _score_weighted_jaccard(eg: EntityGraph, query: str, other: str, shared: lis
 
 
 def _ppr_scores(eg: EntityGraph, query: str) -> dict[str, float]:
-    """Personalized PageRank from the query trial over its 4-hop neighbourhood, edges weighted by rarity."""
+    """Personalized PageRank from the query trial over its 3-hop neighbourhood, edges weighted by rarity.
+
+    Power iteration over edge arrays with numpy (networkx's own PageRank needs scipy).
+    """
     if query not in eg.graph:
         return {}
-    local = nx.ego_graph(eg.graph, query, radius=4)
-    weight = {}
-    for u, v in local.edges():
-        weight[u, v] = weight[v, u] = eg.entity_weight(v if v in eg.kinds else u)
-    strength = {n: sum(weight[n, m] for m in local[n]) for n in local}
-    # Power iteration of PageRank with restart to the query (networkx's own needs scipy).
-    rank = {n: 0.0 for n in local}
-    rank[query] = 1.0
-    for _ in range(50):
-        nxt = {n: 0.0 for n in local}
-        for n, r in rank.items():
-            if r and strength[n]:
-                for m in local[n]:
-                    nxt[m] += _ALPHA * r * weight[n, m] / strength[n]
-        nxt[query] += 1.0 - _ALPHA
-        done = sum(abs(nxt[n] - rank[n]) for n in local) < 1e-9
+    local = nx.ego_graph(eg.graph, query, radius=3)
+    nodes = list(local)
+    index = {n: i for i, n in enumerate(nodes)}
+    pairs = [(index[u], index[v], eg.entity_weight(v if v in eg.kinds else u)) for u, v in local.edges()]
+    if not pairs:
+        return {}
+    u, v, w = (np.array(x) for x in zip(*pairs, strict=True))
+    src, dst, weight = np.concatenate([u, v]), np.concatenate([v, u]), np.concatenate([w, w])
+    strength = np.bincount(src, weights=weight, minlength=len(nodes))
+    share = weight / strength[src]  # the part of a node's rank each of its edges carries
+    restart = np.zeros(len(nodes))
+    restart[index[query]] = 1.0
+    rank = restart.copy()
+    for _ in range(100):
+        nxt = _ALPHA * np.bincount(dst, weights=rank[src] * share, minlength=len(nodes)) + (1 - _ALPHA) * restart
+        done = float(np.abs(nxt - rank).sum()) < 1e-10
         rank = nxt
         if done:
             break
-    return rank
+    return {n: float(rank[i]) for i, n in enumerate(nodes)}
 
 
 def related(
