@@ -208,6 +208,25 @@ def related_command(ident: str | None, top: int, scorer: str, all_trials: bool, 
 
 
 @main.command()
+@click.argument("ident", metavar="ID")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="How many related trials.")
+@click.option("--scorer", type=click.Choice(SCORERS), default=DEFAULT_SCORER, show_default=True)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="PNG file to write (default: related-<ID>.png in the graph folder).")  # fmt: skip
+@graph_option
+@_errors_exit_2
+def plot(ident: str, top: int, scorer: str, out_path: Path | None, graph_dir: Path) -> None:
+    """Draw a trial, its most related trials and what they share as a network picture (PNG)."""
+    from .plot import plot_related
+
+    store = open_graph(graph_dir)
+    trial = resolve_trial(store, ident)
+    name = (ident if ident.upper().startswith("NCT") else trial.rsplit("/", 1)[-1]).upper()
+    path = plot_related(store, trial, out_path or graph_dir / f"related-{name}.png", top=top, scorer=scorer)
+    click.echo(f"wrote {path}")
+
+
+@main.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @graph_option
 @json_option
