@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-
 from trialkg.build import build
 from trialkg.readback import read_trial, resolve_trial
 from trialkg.store import open_graph

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from trialkg.model import OverallStatus, Phase
-from trialkg.parsers import compass, source_document
+from trialkg.parsers import common, compass, source_document
 
 SEED = kit.SEEDS / "002_210d0157d5f08361.txt"
 UNSEEN = kit.unseen_docs("compass")
@@ -181,10 +181,10 @@ def test_age_range_lines(value: str, min_age: str | None, max_age: str | None) -
 
 
 def test_read_intervention_types() -> None:
-    assert compass.read_intervention("Procedure/Surgery: Biopsy").name == "Biopsy"
-    assert compass.read_intervention("Procedure/Surgery: Biopsy").type is not None
-    assert compass.read_intervention("Note: something").type is None
-    assert compass.read_intervention("Note: something").name == "Note: something"
+    assert common.read_intervention("Procedure/Surgery: Biopsy").name == "Biopsy"
+    assert common.read_intervention("Procedure/Surgery: Biopsy").type is not None
+    assert common.read_intervention("Note: something").type is None
+    assert common.read_intervention("Note: something").name == "Note: something"
 
 
 def test_docstring_examples_hold() -> None:

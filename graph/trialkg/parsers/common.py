@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeVar
 
-from ..model import Organization, OrganizationRole, Phase, Reference, SourceDocument, Trial
+from ..model import (
+    Intervention,
+    InterventionType,
+    Organization,
+    OrganizationRole,
+    Phase,
+    Reference,
+    SourceDocument,
+    Trial,
+)
 
 E = TypeVar("E", bound=Enum)
 
@@ -256,8 +265,14 @@ def criteria_items(lines: Iterable[str]) -> Iterator[str]:
 # --- Added for the page parsers (compass, medpath): shared shapes of age ranges and place lists.
 
 _AGE_BOTH = re.compile(r"^(?P<lo>.+?)\s*(?:[\u2013\u2014-]|\bto\b)\s*(?P<hi>.+)$", re.IGNORECASE)
-_AGE_MIN = re.compile(r"^(?:(?P<a>.+?)\s*(?:\+|and (?:older|over|above)|or (?:older|over|more))|(?:at least|\u2265|>=)\s*(?P<b>.+))$", re.IGNORECASE)  # noqa: E501
-_AGE_MAX = re.compile(r"^(?:(?P<a>.+?)\s*(?:and (?:younger|under|below)|or (?:younger|under|less))|(?:up to|\u2264|<=)\s*(?P<b>.+))$", re.IGNORECASE)  # noqa: E501
+_AGE_MIN = re.compile(
+    r"^(?:(?P<a>.+?)\s*(?:\+|and (?:older|over|above)|or (?:older|over|more))|(?:at least|\u2265|>=)\s*(?P<b>.+))$",
+    re.IGNORECASE,
+)  # noqa: E501
+_AGE_MAX = re.compile(
+    r"^(?:(?P<a>.+?)\s*(?:and (?:younger|under|below)|or (?:younger|under|less))|(?:up to|\u2264|<=)\s*(?P<b>.+))$",
+    re.IGNORECASE,
+)  # noqa: E501
 _NO_AGE_LIMIT = frozenset({"all ages", "any age", "no limit", "n/a", "not applicable"})
 
 
@@ -375,3 +390,22 @@ def read_collaborators(draft: TrialDraft, section: Section) -> None:
 
 def read_references(draft: TrialDraft, section: Section) -> None:
     draft.add("references", *(parse_citation(item) for item in section_items(section)))
+
+
+#: Intervention type labels pages write that are not the registry's codes.
+_TYPE_ALIASES = {"PROCEDURE_SURGERY": InterventionType.PROCEDURE, "GENE_TRANSFER": InterventionType.GENETIC}
+
+
+def read_intervention(text: str) -> Intervention:
+    """'Drug: Aldesleukin' -> a typed intervention; a line without a known type is all name.
+
+    >>> read_intervention("Biological: IL-2").type
+    <InterventionType.BIOLOGICAL: 'BIOLOGICAL'>
+    """
+    kind, sep, name = text.partition(":")
+    itype = parse_enum(InterventionType, kind, _TYPE_ALIASES) if sep and name.strip() else None
+    return Intervention(name=name.strip(), type=itype) if itype else Intervention(name=text.strip())
+
+
+def read_interventions(draft: TrialDraft, section: Section) -> None:
+    draft.add("interventions", *(read_intervention(item) for item in section_items(section)))

@@ -17,9 +17,7 @@ from typing import Any
 from ..errors import RecordParseError
 from ..model import (
     Allocation,
-    Intervention,
     InterventionModel,
-    InterventionType,
     Location,
     Masking,
     Organization,
@@ -45,6 +43,7 @@ from .common import (
     parse_enum,
     parse_phases,
     read_collaborators,
+    read_interventions,
     read_lead_sponsor,
     read_references,
     section_items,
@@ -136,7 +135,6 @@ _PLACE_SMALL_WORDS = frozenset({"and", "of", "the", "occupied", "da", "de", "du"
 
 _HEALTHY = {"accepted": True, "accepts": True, "not accepted": False, "does not accept": False}
 _SEX_ALIASES = {"BOTH": Sex.ALL, "ALL_SEXES": Sex.ALL}
-_TYPE_ALIASES = {"PROCEDURE_SURGERY": InterventionType.PROCEDURE, "GENE_TRANSFER": InterventionType.GENETIC}
 _MODEL_ALIASES = {f"{m.value}_ASSIGNMENT": m for m in InterventionModel}
 _ALLOCATION_ALIASES = {"N_A": Allocation.NA}
 _STATUS_ALIASES = {"UNKNOWN_STATUS": OverallStatus.UNKNOWN, "ACTIVE": OverallStatus.ACTIVE_NOT_RECRUITING}
@@ -363,21 +361,6 @@ def _read_keywords(draft: TrialDraft, section: Section) -> None:
     draft.add("keywords", *section_items(section))
 
 
-def read_intervention(text: str) -> Intervention:
-    """'Drug: Aldesleukin' -> a typed intervention; a line without a known type is all name.
-
-    >>> read_intervention("Biological: IL-2").type
-    <InterventionType.BIOLOGICAL: 'BIOLOGICAL'>
-    """
-    kind, sep, name = text.partition(":")
-    itype = parse_enum(InterventionType, kind, _TYPE_ALIASES) if sep and name.strip() else None
-    return Intervention(name=name.strip(), type=itype) if itype else Intervention(name=text.strip())
-
-
-def _read_interventions(draft: TrialDraft, section: Section) -> None:
-    draft.add("interventions", *(read_intervention(item) for item in section_items(section)))
-
-
 def _read_related(draft: TrialDraft, section: Section) -> None:
     for item in section_items(section):
         ids = NCT_ID.findall(item)
@@ -519,7 +502,7 @@ _SECTION_READERS: dict[str, Callable[[TrialDraft, Section], None]] = {
     "inclusion": _read_inclusion,
     "exclusion": _read_exclusion,
     "conditions": _read_conditions,
-    "interventions": _read_interventions,
+    "interventions": read_interventions,
     "sponsor": read_lead_sponsor,
     "collaborators": read_collaborators,
     "keywords": _read_keywords,

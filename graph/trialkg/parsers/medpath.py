@@ -21,7 +21,6 @@ from ..model import (
     Arm,
     Intervention,
     InterventionModel,
-    InterventionType,
     Location,
     Masking,
     Outcome,
@@ -45,6 +44,7 @@ from .common import (
     parse_enum,
     parse_phases,
     read_collaborators,
+    read_interventions,
     read_lead_sponsor,
     read_references,
     section_items,
@@ -104,7 +104,6 @@ _TABLE_HEADERS = frozenset({"groupinterventiondescription", "nametimemethod"})
 
 _STATUS_ALIASES = {"UNKNOWN_STATUS": OverallStatus.UNKNOWN}
 _SEX_ALIASES = {"BOTH": Sex.ALL}
-_TYPE_ALIASES = {"PROCEDURE_SURGERY": InterventionType.PROCEDURE, "GENE_TRANSFER": InterventionType.GENETIC}
 _HEALTHY = {"accepted": True, "accepts": True, "not accepted": False}
 
 #: 'Study Design' values name their field only by the value set they belong to.
@@ -227,21 +226,6 @@ def _read_criteria(name: str) -> Callable[[TrialDraft, Section], None]:
         draft.add(name, *criteria_items(section.lines))
 
     return read
-
-
-def read_intervention(text: str) -> Intervention:
-    """'Drug: Aldesleukin' -> a typed intervention; a line without a known type is all name.
-
-    >>> read_intervention("Biological: IL-2").type
-    <InterventionType.BIOLOGICAL: 'BIOLOGICAL'>
-    """
-    kind, sep, name = text.partition(":")
-    itype = parse_enum(InterventionType, kind, _TYPE_ALIASES) if sep and name.strip() else None
-    return Intervention(name=name.strip(), type=itype) if itype else Intervention(name=text.strip())
-
-
-def _read_interventions(draft: TrialDraft, section: Section) -> None:
-    draft.add("interventions", *(read_intervention(item) for item in section_items(section)))
 
 
 def _read_registration(draft: TrialDraft, section: Section) -> None:
@@ -676,7 +660,7 @@ def _read_locations(draft: TrialDraft, section: Section) -> None:
 
 _SECTION_READERS: dict[str, Callable[[TrialDraft, Section], None]] = {
     "conditions": _read_list("conditions"),
-    "interventions": _read_interventions,
+    "interventions": read_interventions,
     "registration": _read_registration,
     "sponsor": read_lead_sponsor,
     "collaborators": read_collaborators,
