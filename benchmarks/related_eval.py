@@ -29,8 +29,10 @@ temporary folders, then prints three tables. Nothing here asserts a time; it onl
     is explained and scored with related.py's own `_explain`, `_score_idf_sum`,
     `_score_weighted_jaccard` and `_ppr_scores` (PPR runs on the filtered graph too, so it cannot
     walk through a condition node). The same ranker on the unfiltered graph, with the SPARQL
-    query's MeSH rule, must reproduce `related()`; (c) checks that on every timed query and
-    prints the count. Rows:
+    query's MeSH rule, reproduces `related()`: (c) compares the top-10 lists on every timed
+    query and prints the count. (Where they differ it is a site spelled in two cases, "LYON
+    Cedex 03" / "Lyon Cedex 03": one casefolded node in the entity graph, two literals to the
+    SPARQL join.) Rows:
       all signals                      the unfiltered graph (what `related()` returns)
       no condition signals             condition-side nodes removed
       no condition signals, no words   also the title/summary words removed (words can name the
@@ -45,9 +47,9 @@ temporary folders, then prints three tables. Nothing here asserts a time; it onl
     time of `candidates()` alone are printed separately). p50, p95 and max.
 
 The sampled queries (--queries, with --seed; 0 for every trial) are the same for (b) and (c) and
-for every scorer; (b) uses those with a condition MeSH descriptor. PPR costs seconds per query,
-hence the sample; with 60 queries a share is known to about +-6 points (`--queries 0 --scorers
-idf_sum,weighted_jaccard` measures the two fast scorers on every trial in a few minutes).
+for every scorer; (b) uses those with a condition MeSH descriptor. With 60 queries a share is
+known to about +-6 points and the run takes a few minutes; `--queries 0` ranks every trial
+(about three quarters of an hour, most of it PPR).
 """
 
 from __future__ import annotations

@@ -84,7 +84,10 @@ def _pick_entities(found: list[RelatedTrial]) -> tuple[dict[str, Shared], int]:
         for s in _drawable(rel)[:PER_TRIAL]:
             first.setdefault(_node_key(s), s)
             total[_node_key(s)] = total.get(_node_key(s), 0.0) + s.weight
-    keep = sorted(total, key=lambda e: (-total[e], first[e].kind, first[e].label))[:MAX_ENTITIES]
+    # Every trial keeps its heaviest entity (so each is linked to something), the rest go by total weight.
+    keep = list(dict.fromkeys(_node_key(_drawable(rel)[0]) for rel in found if _drawable(rel)))
+    rest = sorted(total, key=lambda e: (-total[e], first[e].kind, first[e].label))
+    keep += [e for e in rest if e not in keep][: max(0, MAX_ENTITIES - len(keep))]
     return {e: first[e] for e in keep}, len(every) - len(keep)
 
 

@@ -166,7 +166,7 @@ def entity_key(row: dict[str, Any]) -> tuple[str, str]:
         return f"https://pubmed.ncbi.nlm.nih.gov/{row['pmid']}/", f"PMID {row['pmid']}"
     if "city" in row:
         city, country = str(row["city"]), str(row["country"])
-        return f"urn:trialkg:site:{quote(city.casefold())}:{quote(country.casefold())}", f"{city}, {country}"
+        return f"{_SITE}{quote(city.casefold())}:{quote(country.casefold())}", f"{city}, {country}"
     entity = str(row["entity"])
     return entity, str(row.get("label") or entity.rsplit("/", 1)[-1])
 
@@ -181,6 +181,7 @@ def _link(graph: nx.Graph, kinds: dict[str, str], labels: dict[str, str], trial:
 
 
 _TERM = "urn:trialkg:term:"
+_SITE = "urn:trialkg:site:"
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
@@ -214,7 +215,8 @@ def candidates(store: ox.Store, trial: str, entity_graph: EntityGraph | None = N
     """Other trials sharing at least one entity with `trial`, and the entities shared.
 
     Graph entities come from SPARQL (queries/related_candidates.rq, the trial bound as a parameter);
-    shared title and summary words from the entity graph, skipping words too common to narrow anything.
+    from the entity graph: shared title and summary words (not those too common to narrow anything), and
+    sites whose city and country differ only in case.
     """
     shared: dict[str, set[str]] = defaultdict(set)
     for row in select(store, "related_candidates", {"trial": ox.NamedNode(trial)}):
@@ -223,7 +225,8 @@ def candidates(store: ox.Store, trial: str, entity_graph: EntityGraph | None = N
     if eg is not None and trial in eg.graph:
         common = max(50, len(eg.trials) // 20)
         for entity in eg.graph[trial]:
-            if entity.startswith(_TERM) and eg.df(entity) <= common:
+            # Sites are keyed case-folded in the entity graph; the query matches them as written.
+            if (entity.startswith(_TERM) and eg.df(entity) <= common) or entity.startswith(_SITE):
                 for other in eg.graph[entity]:
                     if other != trial:
                         shared[other].add(entity)
