@@ -12,6 +12,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -63,6 +64,8 @@ class BuildReport:
     written: list[Path] = field(default_factory=list)
     #: Trials several sources describe, with the fields they state differently.
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    #: Seconds per build step (read, each export, store); not in the report file, which must repeat.
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[DocumentReport]:
@@ -186,38 +189,57 @@ def build_documents(
     try:
         stems = [work / f"{n:07d}" for n in range(len(paths))]
         tasks = [(path, stem, tuple(wanted)) for path, stem in zip(paths, stems, strict=True)]
+        clock = _Clock(report.timings)
         for doc, results in _read_all(tasks, jobs):
             report.documents.append(doc)
             report.shacl.extend(results)
             if progress:
                 progress(doc)
-        report.written = _write_exports(stems, out_dir, wanted, shard_size)
+        clock.lap("read, map, validate, serialise")
+        report.written = _write_exports(stems, out_dir, wanted, shard_size, clock)
         store_dir = work / STORE_DIR
         nquads = report.written if "nq" in wanted else [_joined_nquads(stems, work)]
         report.conflicts = _load_store(store_dir, [p for p in nquads if p.name.endswith((".nq", ".tmp"))])
+        clock.lap("store load + merge check")
         report.written = _finish_shards(report.written, out_dir)
         report.documents.sort(key=lambda d: d.file)
         report.shacl = sorted(set(report.shacl), key=lambda r: (r.trial, r.source, *sort_key(r.result)))
         _write_reports(report, out_dir)
         _replace_store(store_dir, out_dir / STORE_DIR)
         report.written.append(out_dir / STORE_DIR)
+        clock.lap("reports")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return report
 
 
-def _write_exports(stems: Sequence[Path], out_dir: Path, formats: Sequence[str], shard_size: int | None) -> list[Path]:
+class _Clock:
+    def __init__(self, laps: dict[str, float]) -> None:
+        self.laps, self.last = laps, time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self.last, 3)
+        self.last = now
+
+
+def _write_exports(
+    stems: Sequence[Path], out_dir: Path, formats: Sequence[str], shard_size: int | None, clock: _Clock
+) -> list[Path]:
     written: list[Path] = []
     if "nq" in formats:
         written += fragments.nquads_shards(stems, out_dir, shard_size)
+        clock.lap("export nq")
     if {"nt", "ttl", "jsonld"} & set(formats):
         shared = fragments.shared_triples(stems)
+        clock.lap("shared-node triples")
         for fmt, write in (
             ("nt", fragments.write_ntriples), ("ttl", fragments.write_turtle), ("jsonld", fragments.write_jsonld)
         ):  # fmt: skip
             if fmt in formats:
                 write(stems, shared, out_dir / export.FILE_NAMES[fmt])
                 written.append(out_dir / export.FILE_NAMES[fmt])
+                clock.lap(f"export {fmt}")
     return written
 
 

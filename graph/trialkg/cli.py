@@ -114,7 +114,9 @@ def build(
         )  # fmt: skip
     elapsed = time.perf_counter() - started
     if as_json:
-        _print_json({**report.to_json(), "written": [str(p) for p in report.written]})
+        _print_json(
+            {**report.to_json(), "written": [str(p) for p in report.written], "timings": report.timings}
+        )
     else:
         listed = verbose or len(report.documents) <= 50
         for doc in report.documents:
