@@ -19,6 +19,7 @@ from .build import build_documents, resolve_inputs
 from .errors import TrialkgError
 from .readback import list_trials, read_trial, resolve_trial
 from .related import DEFAULT_SCORER, RELATED_GRAPH, SCORERS, related, write_relations
+from .serve import serve_command
 from .store import open_graph
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -322,6 +323,8 @@ def gen(root: Path, check: bool) -> None:
     for p in write_generated(root):
         click.echo(f"wrote {p}")
 
+
+main.add_command(serve_command)
 
 if __name__ == "__main__":
     main()
