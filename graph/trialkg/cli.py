@@ -17,6 +17,7 @@ import pyoxigraph as ox
 from . import __version__, export
 from .build import build_documents, resolve_inputs
 from .errors import TrialkgError
+from .load import load_command
 from .readback import list_trials, read_trial, resolve_trial
 from .related import DEFAULT_SCORER, RELATED_GRAPH, SCORERS, related, write_relations
 from .serve import serve_command
@@ -325,6 +326,7 @@ def gen(root: Path, check: bool) -> None:
 
 
 main.add_command(serve_command)
+main.add_command(load_command)
 
 if __name__ == "__main__":
     main()
