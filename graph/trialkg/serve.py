@@ -368,7 +368,11 @@ def serve_command(
             with contextlib.suppress(KeyboardInterrupt):
                 proxy.serve_forever(poll_interval=0.2)
     except OSError as exc:
-        raise TrialkgError(f"cannot listen on {bind}:{port}: {exc.strerror or exc}") from exc
+        click.echo(f"error: cannot listen on {bind}:{port}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
+    except TrialkgError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     click.echo("stopped", err=True)
 
 
