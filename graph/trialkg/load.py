@@ -173,7 +173,7 @@ def _remote_count(sender: _Sender, query_endpoint: str) -> Callable[[str], int]:
     return run
 
 
-def _first_int(results: ox.QuerySolutions | ox.QueryBoolean) -> int:
+def _first_int(results: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> int:
     assert isinstance(results, ox.QuerySolutions)
     for row in results:
         term = row[0]

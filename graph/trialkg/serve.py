@@ -135,6 +135,8 @@ class QueryProxy(ThreadingHTTPServer):
         self.upstream = upstream
         self.limits = limits
         self.child = child
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, _ProxyHandler)
 
     def service_actions(self) -> None:
@@ -279,7 +281,9 @@ class _ProxyHandler(BaseHTTPRequestHandler):
     def _too_large(self, what: str) -> None:
         self._reply(413, f"result too large ({what}); add a LIMIT or narrow the query\n")
 
-    def _reply(self, status: int, body: str | bytes, *, content_type: str = "text/plain; charset=utf-8", **extra: str):
+    def _reply(
+        self, status: int, body: str | bytes, *, content_type: str = "text/plain; charset=utf-8", **extra: str
+    ) -> None:
         data = body.encode("utf-8") if isinstance(body, str) else body
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -357,7 +361,8 @@ def serve_command(
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         with serving(graph_dir, bind=bind, port=port, limits=limits, public=public) as proxy:
-            host, real_port = proxy.server_address[:2]
+            host, real_port = str(proxy.server_address[0]), proxy.server_address[1]
+            host = f"[{host}]" if ":" in host else host
             pid = proxy.child.pid if proxy.child else "-"
             click.echo(
                 f"SPARQL endpoint http://{host}:{real_port}/query (read-only; timeout {timeout_s:g} s, "
