@@ -52,7 +52,9 @@ def build_quad_files(graph_dir: Path) -> list[Path]:
     single = graph_dir / QUADS_FILE
     files = [single] if single.is_file() else sorted(graph_dir.glob("*.nq"))
     if not files:
-        raise GraphNotFoundError(f"{graph_dir}: no built graph here ({QUADS_FILE} is missing); run `trialkg build` first")
+        raise GraphNotFoundError(
+            f"{graph_dir}: no built graph here ({QUADS_FILE} is missing); run `trialkg build` first"
+        )
     return files
 
 
