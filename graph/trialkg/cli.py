@@ -18,8 +18,10 @@ from tqdm import tqdm
 from . import __version__, export
 from .build import DocumentReport, build_documents, resolve_inputs
 from .errors import TrialkgError
+from .load import load_command
 from .readback import list_trials, read_trial, resolve_trial
 from .related import DEFAULT_SCORER, RELATED_GRAPH, SCORERS, related, write_related_exports, write_relations
+from .serve import serve_command
 from .store import open_graph
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -262,17 +264,28 @@ def validate(files: tuple[Path, ...], graph_dir: Path, as_json: bool) -> None:
 @main.command()
 @click.argument("query")
 @graph_option
+@click.option("--endpoint", default=None, metavar="URL",
+              help="Query this SPARQL endpoint (e.g. `trialkg serve`'s) instead of the built graph.")  # fmt: skip
+@click.option("--update", "allow_update", is_flag=True,
+              help="Allow a SPARQL update (INSERT/DELETE/...) and persist it; refused without this flag.")  # fmt: skip
 @json_option
 @_errors_exit_2
-def query(query: str, graph_dir: Path, as_json: bool) -> None:
-    """Run a SPARQL query (text, or a .rq file) over the built graph (all named graphs as one)."""
+def query(query: str, graph_dir: Path, endpoint: str | None, allow_update: bool, as_json: bool) -> None:
+    """Run a SPARQL query (text, or a .rq file) over the built graph (all named graphs as one). Read-only
+    unless --update is given (with --endpoint, give the store's update URL then)."""
+    from . import sparql
+
     path = Path(query)
     text = path.read_text(encoding="utf-8") if query.endswith(".rq") and path.is_file() else query
-    store = open_graph(graph_dir)
-    try:
-        result = store.query(text, use_default_graph_as_union=True)
-    except SyntaxError as exc:
-        raise TrialkgError(f"SPARQL syntax error: {exc}") from exc
+    if allow_update and sparql.operation_kind(text) == "update":
+        if endpoint:
+            sparql.update_remote(endpoint, text)
+            click.echo(f"update applied at {endpoint}")
+        else:
+            written = sparql.update_local(graph_dir, text)
+            click.echo("update applied; rewrote " + (", ".join(map(str, written)) or "nothing"))
+        return
+    result = sparql.run_remote(endpoint, text) if endpoint else sparql.run_local(graph_dir, text)
     if isinstance(result, ox.QueryBoolean):
         click.echo(json.dumps({"head": {}, "boolean": bool(result)}) if as_json else str(bool(result)).lower())
     elif isinstance(result, ox.QuerySolutions):
@@ -283,7 +296,7 @@ def query(query: str, graph_dir: Path, as_json: bool) -> None:
         else:
             _print_table(result)
     else:
-        data = ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
+        data = result if isinstance(result, bytes) else ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
         assert isinstance(data, bytes)
         click.echo(data.decode("utf-8"), nl=False)
 
@@ -332,6 +345,9 @@ def gen(root: Path, check: bool) -> None:
     for p in write_generated(root):
         click.echo(f"wrote {p}")
 
+
+main.add_command(serve_command)
+main.add_command(load_command)
 
 if __name__ == "__main__":
     main()
