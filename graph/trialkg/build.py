@@ -188,7 +188,9 @@ def build_documents(
     work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
     try:
         stems = [work / f"{n:07d}" for n in range(len(paths))]
-        tasks = [(path, stem, tuple(wanted)) for path, stem in zip(paths, stems, strict=True)]
+        # N-Quads fragments are always written: the store is loaded from them.
+        written_formats = tuple(dict.fromkeys(["nq", *wanted]))
+        tasks = [(path, stem, written_formats) for path, stem in zip(paths, stems, strict=True)]
         clock = _Clock(report.timings)
         for doc, results in _read_all(tasks, jobs):
             report.documents.append(doc)

@@ -104,11 +104,14 @@ def jsonld_nodes(triples: Iterable[ox.Triple]) -> list[str]:
             elif key.startswith("@"):
                 out[key] = values
             else:
-                out[properties.get(key, key)] = _one_or_list(
-                    sorted(values, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
-                )
+                out[properties.get(key, key)] = _one_or_list(sorted(values, key=_value_key))
         lines.append(json.dumps(out, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
     return sorted(lines)
+
+
+def _value_key(value: dict[str, str]) -> tuple[str, str, str]:
+    """Orders a property's values (a set in RDF) so the bytes repeat: IRI or text, then datatype, language."""
+    return (value.get("@id") or value.get("@value") or "", value.get("@type", ""), value.get("@language", ""))
 
 
 def _one_or_list(values: list[Any]) -> Any:
