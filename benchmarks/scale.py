@@ -328,6 +328,10 @@ def mb(n: float) -> str:
     return f"{n / 1e6:,.0f} MB"
 
 
+def ms(pair: tuple[float, float]) -> str:
+    return f"{pair[0]:.1f} / {pair[1]:.1f} ms"
+
+
 def rows(results: dict[int, dict]) -> Iterator[tuple[str, ...]]:
     sizes = sorted(results)
 
@@ -355,15 +359,15 @@ def rows(results: dict[int, dict]) -> Iterator[tuple[str, ...]]:
         mb(r["build"]["sizes"][f"trialkg.{x}"]) for x in ("nq", "ttl", "jsonld")))  # fmt: skip
     yield row("load into oxigraph server (HTTP POST)", lambda r: f"{r['load']['http_seconds']:.1f} s")
     yield row("load with `oxigraph load` (offline bulk)", lambda r: f"{r['load']['bulk_seconds']:.1f} s")
-    yield row("related SPARQL in-process p50/p95", lambda r: "%.1f / %.1f ms" % r["queries"]["sparql_related"])
-    yield row("related SPARQL via oxigraph server p50/p95", lambda r: "%.1f / %.1f ms" % r["served"])
+    yield row("related SPARQL in-process p50/p95", lambda r: ms(r["queries"]["sparql_related"]))
+    yield row("related SPARQL via oxigraph server p50/p95", lambda r: ms(r["served"]))
     yield row("ranked `related` entity graph load", lambda r: f"{r['queries']['entity_graph_seconds']:.1f} s")
-    yield row("ranked `related` p50/p95", lambda r: "%.1f / %.1f ms" % r["queries"]["ranked_related"])
+    yield row("ranked `related` p50/p95", lambda r: ms(r["queries"]["ranked_related"]))
     yield row("NAIVE rdflib parse N-Quads", lambda r: f"{r['naive']['parse']:.1f} s "
               f"({r['naive']['quads'] / r['naive']['parse']:,.0f} quads/s)")  # fmt: skip
     yield row("  rdflib Turtle export", lambda r: f"{r['naive']['turtle']:.1f} s")
     yield row("  peak RSS", lambda r: mb(r["naive"]["peak_rss"]))
-    yield row("  related SPARQL p50/p95", lambda r: "%.1f / %.1f ms" % r["naive"]["sparql_related"])
+    yield row("  related SPARQL p50/p95", lambda r: ms(r["naive"]["sparql_related"]))
 
 
 def main() -> None:
@@ -395,7 +399,7 @@ def main() -> None:
     table = list(rows(results))
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:
-        print("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))))
+        print("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
     print(f"\n{os.cpu_count()} CPU cores; build --jobs {args.jobs}; python {sys.version.split()[0]}")
 
 
