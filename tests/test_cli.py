@@ -94,6 +94,9 @@ def test_validate_exit_codes(built, tmp_path):
     result = trialkg("validate", str(broken), cwd=built)
     assert result.returncode == 1
     assert "nct_id" in result.stdout and "sources" in result.stdout
+    fast = trialkg("validate", str(broken), "--engine", "compiled", cwd=built)
+    assert fast.returncode == 1 and fast.stdout == result.stdout  # the build's checks report the same
+    assert trialkg("validate", "--engine", "compiled", cwd=built).returncode == 0
     garbage = tmp_path / "garbage.ttl"
     garbage.write_text("this is not turtle <<<", encoding="utf-8")
     result = trialkg("validate", str(garbage), cwd=built)

@@ -251,14 +251,16 @@ def plot(ident: str, top: int, scorer: str, out_path: Path | None, graph_dir: Pa
 
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--engine", type=click.Choice(["pyshacl", "compiled"]), default="pyshacl", show_default=True,
+              help="pyshacl: the reference SHACL engine; compiled: the build's fast checks (same results, tested).")  # fmt: skip
 @graph_option
 @json_option
 @_errors_exit_2
-def validate(files: tuple[Path, ...], graph_dir: Path, as_json: bool) -> None:
+def validate(files: tuple[Path, ...], engine: str, graph_dir: Path, as_json: bool) -> None:
     """Validate a built graph (or RDF FILES) against the SHACL shapes. Exit 0 conforms, 1 not, 2 error."""
     from .validate_cli import run_validate
 
-    sys.exit(run_validate(list(files), graph_dir, as_json=as_json))
+    sys.exit(run_validate(list(files), graph_dir, as_json=as_json, engine=engine))
 
 
 @main.command()

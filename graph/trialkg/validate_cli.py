@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import rdflib
 
+from . import compiled_shapes
 from .errors import TrialkgError
 from .related import RELATED_FILES
 from .store import QUADS_FILE, quad_files
@@ -60,7 +61,7 @@ def load_graphs(files: list[Path]) -> tuple[rdflib.Graph, list[rdflib.Graph]]:
     return union, separate
 
 
-def run_validate(files: list[Path], graph_dir: Path, *, as_json: bool) -> int:
+def run_validate(files: list[Path], graph_dir: Path, *, as_json: bool, engine: str = "pyshacl") -> int:
     """Validate and print the report; returns the exit code (0 conforms, 1 violations)."""
     if not files:
         files = quad_files(graph_dir)
@@ -69,7 +70,8 @@ def run_validate(files: list[Path], graph_dir: Path, *, as_json: bool) -> int:
         if (graph_dir / RELATED_FILES["nq"]).is_file():
             files.append(graph_dir / RELATED_FILES["nq"])
     data, graphs = load_graphs(files)
-    results = sorted({r for graph in graphs for r in validate_graph(graph)}, key=sort_key)
+    check = validate_graph if engine == "pyshacl" else lambda graph: compiled_shapes.validate(list(graph))
+    results = sorted({r for graph in graphs for r in check(graph)}, key=sort_key)
     violations = sum(1 for r in results if is_violation(r))
     context = _trial_context(data)
     if as_json:
