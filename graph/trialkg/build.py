@@ -42,6 +42,8 @@ class DocumentReport:
     unmapped: int = 0
     error: str | None = None
     record_errors: list[str] = field(default_factory=list)
+    #: Values a trial states that no field could take (kept as unmapped text): reported, not fatal.
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -217,6 +219,7 @@ def read_document(path: Path) -> DocumentResult:
             doc.trials.append(str(mapped.trial_iri))
             doc.triples += len(mapped.triples)
             doc.unmapped += len(trial.unmapped)
+            doc.warnings.extend(f"{path}: {warning}" for warning in trial.warnings)
     except TrialkgError as exc:
         doc.error = str(exc)
     except Exception as exc:  # noqa: BLE001 - one document's bug must not end the build

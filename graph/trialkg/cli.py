@@ -99,6 +99,8 @@ def build(inputs: tuple[str, ...], out_dir: Path, formats: tuple[str, ...], jobs
         for doc in report.documents:
             for problem in [doc.error] if doc.error else doc.record_errors:
                 click.echo(f"FAILED  {problem}", err=True)
+            for warning in doc.warnings:
+                click.echo(f"warning {warning}", err=True)
             if not doc.error:
                 click.echo(f"ok      {doc.file} [{doc.format}] {len(doc.trials)} trial(s), {doc.triples} triples")
         triples = sum(d.triples for d in report.documents)
