@@ -67,7 +67,8 @@ def decode_text(data: bytes, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise RecordParseError(
-            name, f"not valid UTF-8 ({exc.reason} at byte {exc.start}); re-save the file as UTF-8",
+            name,
+            f"not valid UTF-8 ({exc.reason} at byte {exc.start}); re-save the file as UTF-8",
             where=_line_of(data, exc.start),
         ) from exc
 
@@ -82,9 +83,7 @@ def detect_format(head: str, name: str) -> str:
     scores = {fmt: module.sniff(head) for fmt, module in PARSERS.items()}
     best = max(scores, key=lambda f: scores[f])
     if scores[best] < MIN_SCORE:
-        raise UnknownFormatError(
-            name, "not a trial document in any known format (" + ", ".join(PARSERS) + ")"
-        )
+        raise UnknownFormatError(name, "not a trial document in any known format (" + ", ".join(PARSERS) + ")")
     return best
 
 
@@ -118,4 +117,3 @@ def parse_file(path: Path) -> Iterator[Trial | RecordParseError]:
             " (refused unread; no real document of this format is near that size)",
         )  # fmt: skip
     yield from PARSERS[fmt].parse(path, source_document(path, fmt))
-

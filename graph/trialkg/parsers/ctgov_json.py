@@ -889,8 +889,8 @@ def _json_place(opener: Callable[[], IO[bytes]]) -> str:
     last = ""
     try:
         with opener() as fh:
-            for last, _event, _value in ijson.parse(_Counting(fh)):
-                pass
+            for event in ijson.parse(_Counting(fh)):
+                last = event[0]
     except (*_JSON_ERRORS, OSError, zipfile.BadZipFile):
         pass
     return f" (in {last})" if last else ""
