@@ -889,8 +889,9 @@ def _json_place(opener: Callable[[], IO[bytes]]) -> str:
     last = ""
     try:
         with opener() as fh:
-            for event in ijson.parse(_Counting(fh)):
-                last = event[0]
+            for prefix, event, value in ijson.parse(_Counting(fh)):
+                # after a key, the text breaks off inside that key's value
+                last = f"{prefix}.{value}".lstrip(".") if event == "map_key" else prefix
     except (*_JSON_ERRORS, OSError, zipfile.BadZipFile):
         pass
     return f" (in {last})" if last else ""
