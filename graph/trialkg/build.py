@@ -10,6 +10,7 @@ import gc
 import glob
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -46,6 +47,8 @@ class DocumentReport:
     unmapped: int = 0
     error: str | None = None
     record_errors: list[str] = field(default_factory=list)
+    #: Values a trial states that no field could take (kept as unmapped text): reported, not fatal.
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,8 @@ def build_documents(
     out_dir.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(out_dir)
     work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
+    staged = work / "staged"  # every output is made here, then published by rename in one short loop
+    staged.mkdir()
     try:
         stems = [work / f"{n:07d}" for n in range(len(paths))]
         # N-Quads fragments are always written: the store is loaded from them.
@@ -198,21 +203,36 @@ def build_documents(
             if progress:
                 progress(doc)
         clock.lap("read, map, validate, serialise")
-        report.written = _write_exports(stems, out_dir, wanted, shard_size, clock)
-        store_dir = work / STORE_DIR
-        nquads = report.written if "nq" in wanted else [_joined_nquads(stems, work)]
-        report.conflicts = _load_store(store_dir, [p for p in nquads if p.name.endswith((".nq", ".tmp"))])
+        exports = _write_exports(stems, staged, wanted, shard_size, clock)
+        nquads = [p for p in exports if p.suffix == ".nq"] or [_joined_nquads(stems, work)]
+        report.conflicts = _load_store(staged / STORE_DIR, nquads)
         clock.lap("store load + merge check")
-        report.written = _finish_shards(report.written, out_dir)
         report.documents.sort(key=lambda d: d.file)
         report.shacl = sorted(set(report.shacl), key=lambda r: (r.trial, r.source, *sort_key(r.result)))
-        _write_reports(report, out_dir)
-        _replace_store(store_dir, out_dir / STORE_DIR)
-        report.written.append(out_dir / STORE_DIR)
+        _write_reports(report, staged)
+        report.written = _publish(staged, out_dir, [p.name for p in exports])
         clock.lap("reports")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return report
+
+
+def _publish(staged: Path, out_dir: Path, exports: Sequence[str]) -> list[Path]:
+    """Move every staged output into `out_dir` by rename (files one by one, the store folder by a swap).
+
+    Each file and the store are always whole; a kill inside this loop (milliseconds) can leave
+    some outputs from the new build and some from the previous one. N-Quads files of the previous
+    build that this one does not write (shards vs one file) are removed last.
+    """
+    for path in sorted(staged.iterdir()):
+        if path.is_file():
+            os.replace(path, out_dir / path.name)
+    _replace_store(staged / STORE_DIR, out_dir / STORE_DIR)
+    if any(name.endswith(".nq") for name in exports):
+        for old in [*out_dir.glob("trialkg-*.nq"), out_dir / export.FILE_NAMES["nq"]]:
+            if old.name not in exports:
+                old.unlink(missing_ok=True)
+    return [out_dir / name for name in exports] + [out_dir / STORE_DIR]
 
 
 class _Clock:
@@ -262,19 +282,6 @@ def _load_store(store_dir: Path, nquads: Sequence[Path]) -> list[dict[str, Any]]
     del store  # closes the database before it is moved into place
     gc.collect()
     return conflicts
-
-
-def _finish_shards(written: list[Path], out_dir: Path) -> list[Path]:
-    """Move shards written under temporary names into place, and remove the N-Quads files of an earlier build."""
-    final = [out_dir / p.name[1:-4] if p.name.endswith(".tmp") else p for p in written]
-    for tmp, path in zip(written, final, strict=True):
-        if tmp != path:
-            tmp.replace(path)
-    keep = set(final)
-    for old in [*out_dir.glob("trialkg-*.nq"), out_dir / export.FILE_NAMES["nq"]]:
-        if old.exists() and old not in keep and any(p.name.endswith(".nq") for p in final):
-            old.unlink()
-    return final
 
 
 def _replace_store(new: Path, final: Path) -> None:
@@ -343,6 +350,7 @@ def read_document(task: Task) -> DocumentResult:
             doc.trials.append(str(mapped.trial_iri))
             doc.triples += len(mapped.triples)
             doc.unmapped += len(trial.unmapped)
+            doc.warnings.extend(f"{path}: {warning}" for warning in trial.warnings)
             if len(batch) >= BATCH_SIZE:
                 flush()
     except TrialkgError as exc:

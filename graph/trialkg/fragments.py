@@ -174,7 +174,7 @@ class DocumentFragments:
             fh.close()
 
 
-_SOURCE_PREFIX = iri.source("")
+_SOURCE_PREFIX = iri.SOURCE_PREFIX
 
 
 def fragment_path(stem: Path, fmt: str) -> Path:
@@ -259,10 +259,7 @@ def write_jsonld(stems: Sequence[Path], shared: list[bytes], path: Path) -> None
 
 
 def nquads_shards(stems: Sequence[Path], out_dir: Path, shard_size: int | None) -> list[Path]:
-    """The N-Quads export: one file, or with `shard_size` files of at most that many quads each.
-
-    Shards are written as temporary files and returned for the caller to move into place.
-    """
+    """The N-Quads export in `out_dir`: one file, or with `shard_size` files of at most that many quads each."""
     if not shard_size:
         path = out_dir / FILE_NAMES["nq"]
         write_atomic(path, lambda fh: _concat(stems, "nq", fh))  # type: ignore[arg-type]
@@ -280,7 +277,7 @@ def nquads_shards(stems: Sequence[Path], out_dir: Path, shard_size: int | None) 
                     if out is None or count >= shard_size:
                         if out is not None:
                             out.close()
-                        shards.append(out_dir / f".{shard_name(len(shards) + 1)}.tmp")
+                        shards.append(out_dir / shard_name(len(shards) + 1))
                         out = open(shards[-1], "wb")  # noqa: SIM115
                         count = 0
                     out.write(line)

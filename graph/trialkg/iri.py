@@ -47,9 +47,20 @@ def slug(name: str) -> str:
     """
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
     key = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
-    if not key or _lossy(name, key):
-        return "h-" + hashlib.sha256(name.casefold().strip().encode("utf-8")).hexdigest()[:20]
-    return key[:120]
+    # A key that reads like a hash key ("h-" + 20 hex digits) is hashed too, so the two kinds never meet.
+    if not key or _lossy(name, key) or _HASH_KEY.fullmatch(key):
+        return "h-" + _digest(name.casefold().strip())[:20]
+    if len(key) > _MAX_SLUG:  # long names that share a beginning stay apart: the rest is hashed
+        return key[: _MAX_SLUG - 17].rstrip("-") + "-" + _digest(key)[:16]
+    return key
+
+
+_HASH_KEY = re.compile(r"h-[0-9a-f]{20}")
+_MAX_SLUG = 120
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _lossy(name: str, key: str) -> bool:
@@ -131,9 +142,15 @@ def is_mesh_ui(ui: str) -> bool:
     return bool(re.fullmatch(r"[DCQ](\d{6}|\d{9})", ui.strip()))
 
 
+#: Where source-document IRIs start.
+SOURCE_PREFIX = f"{BASE}source/"
+
+
 def source(sha256: str) -> str:
     """Content-addressed: the same bytes are the same source whatever the file is called."""
-    return f"{BASE}source/{sha256}"
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+    return SOURCE_PREFIX + sha256
 
 
 def code(scheme: str, value: str) -> str:

@@ -338,6 +338,8 @@ class Trial:
     intervention_mesh_leaves: tuple[MeshLeaf, ...] = ()
     #: Lines or sections of the document that no field took, kept so nothing is lost silently.
     unmapped: tuple[str, ...] = field(default=(), compare=False)
+    #: Values the document states that no field could take (each also in `unmapped`): the build reports them.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def lead_sponsor(self) -> str | None:

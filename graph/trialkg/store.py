@@ -58,6 +58,8 @@ def open_graph(graph_dir: Path, *, writable: bool = False) -> ox.Store:
     A build folder without the store (copied exports only) is loaded from its N-Quads into memory.
     """
     store_dir = graph_dir / STORE_DIR
+    if not store_dir.is_dir() and (graph_dir / f".{STORE_DIR}.old").is_dir() and not writable:
+        store_dir = graph_dir / f".{STORE_DIR}.old"  # a build killed while swapping its store in
     if store_dir.is_dir():
         try:
             return ox.Store(str(store_dir)) if writable else ox.Store.read_only(str(store_dir))

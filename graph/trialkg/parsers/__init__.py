@@ -32,6 +32,17 @@ HEAD_BYTES = 64 * 1024
 #: Below this a sniff score is a guess, not a detection.
 MIN_SCORE = 30
 
+#: The largest file a format that reads its document whole will read (the streaming JSON reader has no limit).
+#: Real pages and exports are tens of kilobytes and legacy XML records at most a few megabytes; the limits
+#: keep a build's memory bounded and every literal well under Oxigraph's 16 MiB line buffer.
+MAX_BYTES: dict[str, int] = {
+    keyvalue.FORMAT: 2 << 20,
+    registry_page.FORMAT: 2 << 20,
+    compass.FORMAT: 2 << 20,
+    medpath.FORMAT: 2 << 20,
+    ctgov_xml.FORMAT: 16 << 20,
+}
+
 
 def read_text(path: Path) -> str:
     """The document as text: UTF-8 (a BOM is dropped); binary or undecodable input is an error."""
@@ -47,14 +58,24 @@ def decode_text(data: bytes, name: str) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise RecordParseError(name, f"not valid UTF-16 ({exc.reason} at byte {exc.start})") from exc
-    if b"\x00" in data[:HEAD_BYTES]:
-        raise RecordParseError(name, "binary content (NUL bytes); expected a text document")
+    if b"\x00" in data:
+        at = data.index(b"\x00")
+        raise RecordParseError(
+            name, f"binary content (a NUL byte at byte {at}); expected a text document", where=_line_of(data, at)
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise RecordParseError(
-            name, f"not valid UTF-8 ({exc.reason} at byte {exc.start}); re-save the file as UTF-8"
+            name,
+            f"not valid UTF-8 ({exc.reason} at byte {exc.start}); re-save the file as UTF-8",
+            where=_line_of(data, exc.start),
         ) from exc
+
+
+def _line_of(data: bytes, offset: int) -> str:
+    newlines = data.count(b"\n", 0, offset)
+    return f"line {newlines + 1}"
 
 
 def detect_format(head: str, name: str) -> str:
@@ -62,9 +83,7 @@ def detect_format(head: str, name: str) -> str:
     scores = {fmt: module.sniff(head) for fmt, module in PARSERS.items()}
     best = max(scores, key=lambda f: scores[f])
     if scores[best] < MIN_SCORE:
-        raise UnknownFormatError(
-            name, "not a trial document in any known format (" + ", ".join(PARSERS) + ")"
-        )
+        raise UnknownFormatError(name, "not a trial document in any known format (" + ", ".join(PARSERS) + ")")
     return best
 
 
@@ -91,5 +110,10 @@ def parse_file(path: Path) -> Iterator[Trial | RecordParseError]:
         head_bytes = head_bytes[: len(head_bytes) - 4] + head_bytes[-4:].decode("utf-8", "ignore").encode()
     head = decode_text(head_bytes, str(path))
     fmt = detect_format(head, str(path))
+    size, limit = path.stat().st_size, MAX_BYTES.get(fmt)
+    if limit is not None and size > limit:
+        raise RecordParseError(
+            str(path), f"the file is {size / 2**20:,.1f} MiB, larger than the {limit >> 20} MiB a {fmt} document may be"
+            " (refused unread; no real document of this format is near that size)",
+        )  # fmt: skip
     yield from PARSERS[fmt].parse(path, source_document(path, fmt))
-

@@ -346,10 +346,13 @@ class TrialDraft:
     values: dict[str, Any] = field(default_factory=dict)
     lists: defaultdict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
     unmapped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def set(self, name: str, value: Any, text: str) -> None:
         if value is None or (self.values.get(name) is not None and self.values[name] != value):
             self.unmapped.append(text)
+            if value is None:
+                self.warnings.append(f"cannot read {text[:200]!r} as {name} (kept as unmapped text)")
         else:
             self.values[name] = value
 
@@ -358,7 +361,7 @@ class TrialDraft:
 
     def build(self, source: SourceDocument) -> Trial:
         fields: dict[str, Any] = {**self.values, **{k: tuple(v) for k, v in self.lists.items()}}
-        return Trial(source=source, **fields, unmapped=tuple(self.unmapped))
+        return Trial(source=source, **fields, unmapped=tuple(self.unmapped), warnings=tuple(self.warnings))
 
 
 @dataclass

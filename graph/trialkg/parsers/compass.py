@@ -362,12 +362,12 @@ def _read_keywords(draft: TrialDraft, section: Section) -> None:
 
 
 def _read_related(draft: TrialDraft, section: Section) -> None:
+    """NCT ids of related trials; the titles beside them describe other trials and are kept as unmapped text."""
     for item in section_items(section):
         ids = NCT_ID.findall(item)
-        if ids:
-            draft.add("related_trials", *ids)
-        else:
-            draft.unmapped.append(item)
+        draft.add("related_trials", *ids)
+        if NCT_ID.sub("", item).strip(" ()[]|-:,;"):
+            draft.unmapped.append(f"related trial: {item}")
 
 
 def _read_other(draft: TrialDraft, section: Section) -> None:

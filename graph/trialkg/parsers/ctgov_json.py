@@ -202,12 +202,18 @@ class _Reader:
 
     def __init__(self) -> None:
         self.unmapped: list[str] = []
+        self.warnings: list[str] = []
 
     def note(self, path: str, text: str) -> None:
         self.unmapped.append(f"{path}: {text}")
 
+    def warn(self, path: str, text: str) -> None:
+        """A value the study states but no field can take: kept as unmapped text and reported."""
+        self.note(path, text)
+        self.warnings.append(f"{path}: {text} (kept as unmapped text)")
+
     def wrong(self, path: str, value: object, expected: str) -> None:
-        self.note(path, f"expected {expected}, got {_kind(value)} ({_short(value)})")
+        self.warn(path, f"expected {expected}, got {_kind(value)} ({_short(value)})")
 
     def obj(self, parent: dict[str, Any], key: str, path: str) -> dict[str, Any]:
         value = parent.get(key)
@@ -268,7 +274,7 @@ class _Reader:
         try:
             return enum[text.strip()]
         except KeyError:
-            self.note(path, f"unknown {enum.__name__} code {_short(text)!r}")
+            self.warn(path, f"unknown {enum.__name__} code {_short(text)!r}")
             return None
 
     def date(self, parent: dict[str, Any], key: str, path: str) -> str | None:
@@ -277,7 +283,7 @@ class _Reader:
             return None
         date = parse_date(text) if len(text) <= 40 else None
         if date is None:
-            self.note(f"{path}.{key}", f"not a date: {_short(text)}")
+            self.warn(f"{path}.{key}", f"not a date: {_short(text)}")
         return date
 
     def date_struct(self, parent: dict[str, Any], key: str, path: str) -> str | None:
@@ -291,10 +297,10 @@ class _Reader:
             self.wrong(f"{path}.{key}", value, "a number")
             return None
         if isinstance(value, Decimal) and not value.is_finite():
-            self.note(f"{path}.{key}", f"not a finite number: {_short(value)}")
+            self.warn(f"{path}.{key}", f"not a finite number: {_short(value)}")
             return None
         if not low <= value <= high:
-            self.note(f"{path}.{key}", f"out of range: {_short(value)}")
+            self.warn(f"{path}.{key}", f"out of range: {_short(value)}")
             return None
         return float(value)
 
@@ -385,14 +391,14 @@ def study_to_trial(study: dict[str, Any], source: SourceDocument) -> Trial:
     r.extra_keys(derived, "derivedSection", _DERIVED)
     for module, prefix in (("conditionBrowseModule", "condition"), ("interventionBrowseModule", "intervention")):
         _browse(r, r.obj(derived, module, "derivedSection"), f"derivedSection.{module}", prefix, f)
-    return Trial(source=source, **f, unmapped=tuple(r.unmapped))
+    return Trial(source=source, **f, unmapped=tuple(r.unmapped), warnings=tuple(r.warnings))
 
 
 def _identification(r: _Reader, m: dict[str, Any], f: dict[str, Any]) -> None:
     path = "identificationModule"
     nct = r.text(m, "nctId", path)
     if nct is not None and not _NCT.match(nct):
-        r.note(f"{path}.nctId", f"not an NCT id: {_short(nct)}")
+        r.warn(f"{path}.nctId", f"not an NCT id: {_short(nct)}")
         nct = None
     f["nct_id"] = nct
     f["org_study_id"] = r.text(r.obj(m, "orgStudyIdInfo", path), "id", f"{path}.orgStudyIdInfo")
@@ -413,7 +419,7 @@ def _identification(r: _Reader, m: dict[str, Any], f: dict[str, Any]) -> None:
         if _NCT.match(alias):
             aliases.append(alias)
         else:
-            r.note(f"{path}.nctIdAliases", f"not an NCT id: {_short(alias)}")
+            r.warn(f"{path}.nctIdAliases", f"not an NCT id: {_short(alias)}")
     f["nct_id_aliases"] = tuple(aliases)
 
 
@@ -463,7 +469,7 @@ def _sponsors(r: _Reader, m: dict[str, Any], ident: dict[str, Any], f: dict[str,
     at = f"{path}.responsibleParty"
     kind = r.text(party, "type", at)
     if kind is not None and kind not in _RESPONSIBLE_PARTY_TYPES:
-        r.note(f"{at}.type", f"unknown responsible party type {_short(kind)!r}")
+        r.warn(f"{at}.type", f"unknown responsible party type {_short(kind)!r}")
         kind = None
     f["responsible_party_type"] = kind
     f["responsible_party_name"] = r.text(party, "investigatorFullName", at) or r.text(party, "oldNameTitle", at)
@@ -486,7 +492,7 @@ def _oversight_description(r: _Reader, mods: dict[str, dict[str, Any]], f: dict[
     m, path = mods["ipdSharingStatementModule"], "ipdSharingStatementModule"
     sharing = r.text(m, "ipdSharing", path)
     if sharing is not None and sharing not in _IPD_SHARING:
-        r.note(f"{path}.ipdSharing", f"unknown IPD sharing code {_short(sharing)!r}")
+        r.warn(f"{path}.ipdSharing", f"unknown IPD sharing code {_short(sharing)!r}")
         sharing = None
     f["ipd_sharing"] = sharing
     f["ipd_sharing_description"] = r.text(m, "description", path) or None
@@ -597,7 +603,7 @@ def _eligibility(r: _Reader, m: dict[str, Any], f: dict[str, Any]) -> None:
         text = r.text(m, key, path)
         age = parse_age(text) if text and len(text) <= 40 else None
         if text and age is None:
-            r.note(f"{path}.{key}", f"not an age: {_short(text)}")
+            r.warn(f"{path}.{key}", f"not an age: {_short(text)}")
         f[field_name] = age
 
 
@@ -637,7 +643,7 @@ def _references(r: _Reader, m: dict[str, Any], f: dict[str, Any]) -> None:
         citation = r.text(item, "citation", at)
         pmid = r.text(item, "pmid", at)
         if pmid is not None and not pmid.isdigit():
-            r.note(f"{at}.pmid", f"not a PubMed id: {_short(pmid)}")
+            r.warn(f"{at}.pmid", f"not a PubMed id: {_short(pmid)}")
             pmid = None
         if not citation:
             r.note(at, f"a reference without a citation (PMID {pmid})")
@@ -673,7 +679,7 @@ def _browse(r: _Reader, m: dict[str, Any], path: str, prefix: str, f: dict[str, 
             continue
         relevance = r.text(item, "relevance", at)
         if relevance is not None and relevance not in _MESH_RELEVANCE:
-            r.note(f"{at}.relevance", f"unknown relevance {_short(relevance)!r}")
+            r.warn(f"{at}.relevance", f"unknown relevance {_short(relevance)!r}")
             relevance = None
         leaves.append(MeshLeaf(name, r.text(item, "asFound", at) or None, relevance))
     f[f"{prefix}_mesh_leaves"] = tuple(leaves)
@@ -824,14 +830,16 @@ def _stream(
     path = "item" if first == b"[" else "studies.item"
     label = "item" if first == b"[" else "studies item"
     count = 0
+    seen: dict[str, str] = {}  # NCT id -> where in this text it was first read
     with opener() as fh:
         reader = _Counting(fh)
         try:
             for value in ijson.items(reader, path):
-                yield _trial_or_error(value, source, name, _where(prefix, f"{label} {count}"))
+                where = _where(prefix, f"{label} {count}")
+                yield _unless_repeated(_trial_or_error(value, source, name, where), seen, name, where)
                 count += 1
         except _JSON_ERRORS as exc:
-            problem = _json_error(exc, reader)
+            problem = _json_error(exc, reader) + _json_place(opener)
             if count == 0:
                 raise RecordParseError(name, problem, where=prefix) from exc
             yield RecordParseError(name, problem, where=_where(prefix, f"{label} {count}"))
@@ -848,13 +856,45 @@ def _stream(
         try:
             value = next(iter(ijson.items(reader, "")))
         except _JSON_ERRORS as exc:
-            raise RecordParseError(name, _json_error(exc, reader), where=prefix) from exc
+            raise RecordParseError(name, _json_error(exc, reader) + _json_place(opener), where=prefix) from exc
     if isinstance(value, dict) and isinstance(value.get("studies"), list) and not is_study(value):
         raise RecordParseError(name, "an API page with no studies", where=prefix)
     result = _trial_or_error(value, source, name, prefix)
     if isinstance(result, RecordParseError):
         raise result
     yield result
+
+
+def _unless_repeated(
+    result: Trial | RecordParseError, seen: dict[str, str], name: str, where: str | None
+) -> Trial | RecordParseError:
+    """A second study with an NCT id already read from the same text is an error, not a second record.
+
+    One text is one source document (one named graph): two versions of a trial in it would merge
+    into one node with two titles, two statuses... Versions in separate files are merged and their
+    differences listed in conflicts.json instead."""
+    if not isinstance(result, Trial) or result.nct_id is None:
+        return result
+    first = seen.setdefault(result.nct_id, where or "the same text")
+    if first == (where or "the same text"):
+        return result
+    return RecordParseError(
+        name, f"{result.nct_id} is stated again (first at {first}); this copy is not read: put each version"
+        " of a trial in its own file to have their differences listed in conflicts.json", where=where,
+    )  # fmt: skip
+
+
+def _json_place(opener: Callable[[], IO[bytes]]) -> str:
+    """' (in PATH)': the JSON path of the last value read before a JSON error, found by reading again."""
+    last = ""
+    try:
+        with opener() as fh:
+            for prefix, event, value in ijson.parse(_Counting(fh)):
+                # after a key, the text breaks off inside that key's value
+                last = f"{prefix}.{value}".lstrip(".") if event == "map_key" else prefix
+    except (*_JSON_ERRORS, OSError, zipfile.BadZipFile):
+        pass
+    return f" (in {last})" if last else ""
 
 
 def _member_source(zf: zipfile.ZipFile, info: zipfile.ZipInfo, zip_name: str) -> SourceDocument:

@@ -142,9 +142,15 @@ class _Study:
     def __init__(self, root: Element) -> None:
         self.root = root
         self.unmapped: list[str] = []
+        self.warnings: list[str] = []
 
     def note(self, path: str, text: str) -> None:
         self.unmapped.append(f"{path}: {text}")
+
+    def warn(self, path: str, text: str) -> None:
+        """A value the record states but no field can take: kept as unmapped text and reported."""
+        self.note(path, text)
+        self.warnings.append(f"{path}: {text} (kept as unmapped text)")
 
     def text(self, parent: Element | None, path: str) -> str | None:
         node = None if parent is None else parent.find(path)
@@ -159,7 +165,7 @@ class _Study:
             return None
         value = parse_enum(enum, text, aliases) if len(text) <= 100 else None
         if value is None:
-            self.note(path, f"unknown {enum.__name__} {_short(text)!r}")
+            self.warn(path, f"unknown {enum.__name__} {_short(text)!r}")
         return value
 
     def date(self, parent: Element | None, path: str) -> str | None:
@@ -168,7 +174,7 @@ class _Study:
             return None
         value = parse_date(text) if len(text) <= 40 else None
         if value is None:
-            self.note(path, f"not a date: {_short(text)}")
+            self.warn(path, f"not a date: {_short(text)}")
         return value
 
     def boolean(self, parent: Element | None, path: str) -> bool | None:
@@ -177,7 +183,7 @@ class _Study:
             return None
         value = parse_bool(text)
         if value is None:
-            self.note(path, f"not yes/no: {_short(text)}")
+            self.warn(path, f"not yes/no: {_short(text)}")
         return value
 
     def age(self, parent: Element | None, path: str) -> str | None:
@@ -186,7 +192,7 @@ class _Study:
             return None
         value = parse_age(text) if len(text) <= 40 else None
         if value is None:
-            self.note(path, f"not an age: {_short(text)}")
+            self.warn(path, f"not an age: {_short(text)}")
         return value
 
 
@@ -217,14 +223,14 @@ def study_to_trial(root: Element, source: SourceDocument) -> Trial:
     _people_places(s, root, f)
     _references(s, root, f)
     _other(s, root, f)
-    return Trial(source=source, **f, unmapped=tuple(s.unmapped))  # type: ignore[arg-type]
+    return Trial(source=source, **f, unmapped=tuple(s.unmapped), warnings=tuple(s.warnings))  # type: ignore[arg-type]
 
 
 def _identification(s: _Study, root: Element, f: dict[str, object]) -> None:
     ids = root.find("id_info")
     nct = s.text(ids, "nct_id")
     if nct is not None and not _NCT.match(nct):
-        s.note("id_info/nct_id", f"not an NCT id: {_short(nct)}")
+        s.warn("id_info/nct_id", f"not an NCT id: {_short(nct)}")
         nct = None
     f["nct_id"] = nct
     f["org_study_id"] = s.text(ids, "org_study_id")
@@ -234,7 +240,7 @@ def _identification(s: _Study, root: Element, f: dict[str, object]) -> None:
         f["nct_id_aliases"] = tuple(a for a in aliases if _NCT.match(a))
         for alias in aliases:
             if not _NCT.match(alias):
-                s.note("id_info/nct_alias", f"not an NCT id: {_short(alias)}")
+                s.warn("id_info/nct_alias", f"not an NCT id: {_short(alias)}")
     f["brief_title"] = s.text(root, "brief_title")
     f["official_title"] = s.text(root, "official_title")
     f["acronym"] = s.text(root, "acronym")
@@ -267,7 +273,7 @@ def _design(s: _Study, root: Element, f: dict[str, object]) -> None:
     if phase is not None:
         phases = parse_phases(phase) if len(phase) <= 60 else None
         if phases is None:
-            s.note("phase", f"not a phase: {_short(phase)}")
+            s.warn("phase", f"not a phase: {_short(phase)}")
         f["phases"] = phases or ()
     f["study_type"] = s.code(StudyType, root, "study_type", _STUDY_TYPE_ALIASES)
     study_type = s.text(root, "study_type") or ""
@@ -301,7 +307,7 @@ def _design(s: _Study, root: Element, f: dict[str, object]) -> None:
         if enrollment.isdigit() and len(enrollment) <= 12:
             f["enrollment"] = int(enrollment)
         else:
-            s.note("enrollment", f"not a number of participants: {_short(enrollment)}")
+            s.warn("enrollment", f"not a number of participants: {_short(enrollment)}")
 
 
 def _design_code(
@@ -312,7 +318,7 @@ def _design_code(
         return None
     value = parse_enum(enum, text, aliases) if len(text) <= 100 else None
     if value is None:
-        s.note(f"study_design_info/{key}", f"unknown {enum.__name__} {_short(text)!r}")
+        s.warn(f"study_design_info/{key}", f"unknown {enum.__name__} {_short(text)!r}")
     return value
 
 
@@ -413,7 +419,7 @@ def _people_places(s: _Study, root: Element, f: dict[str, object]) -> None:
             if code_key(kind) in _RESPONSIBLE_PARTY_TYPES:
                 f["responsible_party_type"] = code_key(kind)
             else:
-                s.note("responsible_party/responsible_party_type", f"unknown type {_short(kind)!r}")
+                s.warn("responsible_party/responsible_party_type", f"unknown type {_short(kind)!r}")
         f["responsible_party_name"] = s.text(party, "investigator_full_name") or s.text(party, "name_title")
         f["responsible_party_affiliation"] = s.text(party, "investigator_affiliation") or s.text(party, "organization")
 
@@ -424,7 +430,7 @@ def _references(s: _Study, root: Element, f: dict[str, object]) -> None:
         for node in root.findall(tag):
             citation, pmid = s.text(node, "citation"), s.text(node, "PMID")
             if pmid is not None and not pmid.isdigit():
-                s.note(f"{tag}/PMID", f"not a PubMed id: {_short(pmid)}")
+                s.warn(f"{tag}/PMID", f"not a PubMed id: {_short(pmid)}")
                 pmid = None
             if not citation:
                 s.note(tag, f"a reference without a citation (PMID {pmid})")
@@ -458,7 +464,7 @@ def _other(s: _Study, root: Element, f: dict[str, object]) -> None:
         if code_key(sharing) in _IPD_SHARING:
             f["ipd_sharing"] = code_key(sharing)
         else:
-            s.note("patient_data/sharing_ipd", f"unknown IPD sharing {_short(sharing)!r}")
+            s.warn("patient_data/sharing_ipd", f"unknown IPD sharing {_short(sharing)!r}")
     f["ipd_sharing_description"] = s.text(ipd, "ipd_description")
     f["brief_summary"] = s.text(root, "brief_summary")
     f["detailed_description"] = s.text(root, "detailed_description")

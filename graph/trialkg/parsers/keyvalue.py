@@ -103,6 +103,7 @@ class _Builder:
     orgs: list[Organization] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def set(self, name: str, value: Any, key: str, text: str) -> None:
         old = self.fields.get(name)
@@ -193,6 +194,7 @@ def _scalar(name: str, read: Callable[[str], Any], *, qualified: bool = False) -
         value = read(core)
         if value is None:
             b.lost(key, text)
+            b.warnings.append(f"key {key!r}: cannot read {text[:200]!r} (kept as unmapped text)")
         else:
             b.set(name, value, key, text)
 
@@ -495,6 +497,7 @@ def _build(doc: _Doc, source: SourceDocument) -> Trial:
         source=source,
         organizations=_organizations(b),
         unmapped=tuple(b.unmapped + doc.stray),
+        warnings=tuple(b.warnings),
         **b.fields,
     )
 
