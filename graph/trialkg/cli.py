@@ -254,7 +254,7 @@ def plot(ident: str, top: int, scorer: str, out_path: Path | None, graph_dir: Pa
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--engine", type=click.Choice(["pyshacl", "compiled"]), default="pyshacl", show_default=True,
-              help="pyshacl: the reference SHACL engine; compiled: the build's fast checks (same results).")  # fmt: skip
+              help="pyshacl: the reference SHACL engine; compiled: the fast checks the build runs.")  # fmt: skip
 @graph_option
 @json_option
 @_errors_exit_2
