@@ -217,23 +217,73 @@ def _age_bands(min_age: str | None, max_age: str | None) -> set[str]:
 def candidates(store: ox.Store, trial: str, entity_graph: EntityGraph | None = None) -> dict[str, set[str]]:
     """Other trials sharing at least one entity with `trial`, and the entities shared.
 
-    Graph entities come from SPARQL (queries/related_candidates.rq, the trial bound as a parameter);
-    from the entity graph: shared title and summary words (not those too common to narrow anything), and
-    sites whose city and country differ only in case.
+    Without an entity graph, from SPARQL (queries/related_candidates.rq, the trial bound as a
+    parameter). With one, from the graph itself: its trial-entity links are the same links
+    (queries/trial_entities.rq), plus shared title and summary words (not those too common to narrow
+    anything), and sites keyed case-folded.
     """
-    shared: dict[str, set[str]] = defaultdict(set)
-    for row in select(store, "related_candidates", {"trial": ox.NamedNode(trial)}):
-        shared[row["other"]].add(entity_key(row)[0])
+    if entity_graph is None:
+        shared: dict[str, set[str]] = defaultdict(set)
+        for row in select(store, "related_candidates", {"trial": ox.NamedNode(trial)}):
+            shared[row["other"]].add(entity_key(row)[0])
+        return shared
     eg = entity_graph
-    if eg is not None and trial in eg.graph:
-        common = max(50, len(eg.trials) // 20)
-        for entity in eg.graph[trial]:
-            # Sites are keyed case-folded in the entity graph; the query matches them as written.
-            if (entity.startswith(_TERM) and eg.df(entity) <= common) or entity.startswith(_SITE):
-                for other in eg.graph[entity]:
-                    if other != trial:
-                        shared[other].add(entity)
+    shared = defaultdict(set)
+    for entity in _usable(eg, trial):
+        for other in eg.graph[entity]:
+            if other != trial:
+                shared[other].add(entity)
     return shared
+
+
+def _usable(eg: EntityGraph, trial: str) -> set[str]:
+    """The entities of `trial` that can relate it to others: all but title/summary words most trials have."""
+    if trial not in eg.graph:
+        return set()
+    common = max(50, len(eg.trials) // 20)
+    return {e for e in eg.graph[trial] if not (e.startswith(_TERM) and eg.df(e) > common)}
+
+
+#: Entities linked to more trials than this (or 2% of them) are not followed to find candidates for the
+#: default scorer: they add little (weight / log of frequency) and are added exactly to the ones found.
+CANDIDATE_DF_CAP = 1000
+
+
+def _top_idf_sum(eg: EntityGraph, trial: str, top: int) -> list[tuple[float, str, list[Shared]]]:
+    """The exact `top` of the idf_sum scorer without scoring every trial that shares a common entity.
+
+    Candidates are found through the query trial's rarer entities, with a partial score; the common
+    entities and design signals can add at most `slack`, so a candidate whose partial score plus slack
+    stays below the current top-th full score cannot enter the top. If the top is not settled that way,
+    every candidate is scored (as the other scorers do).
+    """
+    mine = _usable(eg, trial)
+    cap = max(CANDIDATE_DF_CAP, len(eg.trials) // 50)
+    rare = sorted(e for e in mine if eg.df(e) <= cap)
+    slack = sum(eg.entity_weight(e) for e in mine if eg.df(e) > cap and e in eg.kinds) + 3 * DESIGN_WEIGHT
+    partial: dict[str, float] = defaultdict(float)
+    for entity in rare:
+        if entity not in eg.kinds:
+            continue
+        weight = eg.entity_weight(entity)
+        for other in eg.graph[entity]:
+            if other != trial:
+                partial[other] += weight
+    best: list[tuple[float, str, list[Shared]]] = []
+    for other, score in sorted(partial.items(), key=lambda item: (-item[1], item[0])):
+        if len(best) >= top and score + slack < best[top - 1][0]:
+            break
+        shared = _explain(eg, trial, other, mine & set(eg.graph[other]))
+        best.append((_score_idf_sum(eg, trial, other, shared), other, shared))
+        best.sort(key=lambda s: (-s[0], s[1]))
+    if len(best) >= top and best[top - 1][0] > slack:
+        return best[:top]
+    scored = []  # not settled: trials sharing only common entities could still enter the top
+    for other, entities in candidates(ox.Store(), trial, eg).items():
+        shared = _explain(eg, trial, other, entities)
+        scored.append((_score_idf_sum(eg, trial, other, shared), other, shared))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    return scored[:top]
 
 
 def _design_shared(a: TrialInfo, b: TrialInfo) -> list[Shared]:
@@ -312,19 +362,19 @@ def related(
     if scorer not in SCORERS:
         raise ValueError(f"unknown scorer {scorer!r} (one of {', '.join(SCORERS)})")
     eg = entity_graph or load_entity_graph(store)
-    found = candidates(store, trial, eg)
-    ppr = _ppr_scores(eg, trial) if scorer == "ppr" else {}
-    scored = []
-    for other, entities in found.items():
-        shared = _explain(eg, trial, other, entities)
-        if scorer == "idf_sum":
-            score = _score_idf_sum(eg, trial, other, shared)
-        elif scorer == "weighted_jaccard":
-            score = _score_weighted_jaccard(eg, trial, other, shared)
-        else:
-            score = ppr.get(other, 0.0)
-        scored.append((score, other, shared))
-    scored.sort(key=lambda s: (-s[0], s[1]))
+    if scorer == "idf_sum":
+        scored = _top_idf_sum(eg, trial, top)
+    else:
+        ppr = _ppr_scores(eg, trial) if scorer == "ppr" else {}
+        scored = []
+        for other, entities in candidates(store, trial, eg).items():
+            shared = _explain(eg, trial, other, entities)
+            if scorer == "weighted_jaccard":
+                score = _score_weighted_jaccard(eg, trial, other, shared)
+            else:
+                score = ppr.get(other, 0.0)
+            scored.append((score, other, shared))
+        scored.sort(key=lambda s: (-s[0], s[1]))
     return [
         RelatedTrial(rank=n, id=other, nct_id=eg.trials.get(other, TrialInfo()).nct_id,
                      brief_title=eg.trials.get(other, TrialInfo()).brief_title, score=score, shared=tuple(shared))
