@@ -46,6 +46,14 @@ class Comparator(str, Enum):
     BETWEEN = "between"
 
 
+#: Comparator -> the local name of its code in the ontology (code:Comparator-ge).
+COMPARATOR_CODES = {
+    Comparator.LT: "lt", Comparator.LE: "le", Comparator.GT: "gt", Comparator.GE: "ge", Comparator.EQ: "eq",
+    Comparator.BETWEEN: "between",
+}  # fmt: skip
+COMPARATOR_OF_CODE = {code: comparator for comparator, code in COMPARATOR_CODES.items()}
+
+
 @dataclass(frozen=True)
 class Constraint:
     """One fact a criterion states about the participant.
@@ -147,7 +155,7 @@ _NUMBER_WORDS = {
 }  # fmt: skip
 
 #: ISO 8601 duration designators by UCUM time unit.
-_DURATION = {"a": "P{}Y", "mo": "P{}M", "wk": "P{}W", "d": "P{}D", "h": "PT{}H"}
+_DURATION = {"a": "P{}Y", "wk": "P{}D", "d": "P{}D"}
 _TIME_UNIT = r"(?P<tu>years?|yrs?|months?|mos?|weeks?|wks?|days?|hours?|hrs?)"
 _TIME_UCUM = (("a", r"y"), ("mo", r"mo"), ("wk", r"w"), ("d", r"d"), ("h", r"h"))
 
@@ -307,11 +315,22 @@ def _time_unit(word: str) -> str:
     return next(code for code, start in _TIME_UCUM if word.startswith(start))
 
 
-def duration(n: Number, unit: str) -> str:
-    """>>> duration(6, "mo"), duration(2, "wk")
-    ('P6M', 'P2W')
+def duration(n: Number, unit: str) -> str | None:
+    """An xsd:duration in its canonical form (what a triple store gives back): weeks as days, 12 months a year.
+
+    >>> duration(6, "mo"), duration(2, "wk"), duration(18, "mo"), duration(1.5, "a")
+    ('P6M', 'P14D', 'P1Y6M', None)
     """
-    return _DURATION[unit].format(n)
+    if n != int(n) or n <= 0:
+        return None
+    n = int(n)
+    if unit == "mo":
+        y, m = divmod(n, 12)
+        return "P" + (f"{y}Y" if y else "") + (f"{m}M" if m else "")
+    if unit == "h":
+        d, h = divmod(n, 24)
+        return "P" + (f"{d}D" if d else "") + (f"T{h}H" if h else "")
+    return _DURATION[unit].format(n * 7 if unit == "wk" else n)
 
 
 def clauses(text: str) -> Iterator[tuple[int, str]]:
@@ -406,8 +425,9 @@ def _measurement(text: str, mention: Mention, polarity: CriterionKind, clause: s
         comp = ">=" if suffix.group(1).lower() in {"more", "greater", "higher", "above", "over"} else "<="
     if mention.name == "corticosteroid dose" and unit not in _DOSE_UNITS:
         return []
+    end = len(text) - len(rest)
     out.append(_constraint(polarity, ConstraintKind.MEASUREMENT, mention.name, comp, value, value_max, unit,
-                           text[mention.start : m.end()]))  # fmt: skip
+                           text[mention.start : end].strip()))  # fmt: skip
     # "... >= 70% (MAC) or >= 60% (RIC)": the same variable, an alternative bound.
     for alt in re.finditer(rf"\s*(?:\([^)]*\)\s*)?or\s*{_COMP}\s*(?P<v>{_NUM})", rest[:40]):
         alt_unit, _ = _unit_at(rest[alt.end() :], clause)
