@@ -223,7 +223,8 @@ _CONCURRENT_TRIAL = re.compile(
 _NEGATION_BEFORE = re.compile(
     r"\b(?:no|not|never|without|negative(?:\s+for)?|free\s+of|free\s+from|absence\s+of|non|lack\s+of|"
     r"unable|inability|unwilling|refus\w*|cannot|can\s*not|incapable|incapacity|impossib\w*|poor|unlikely)\b"
-    r"[^;.]{0,40}$",
+    # A cue denies only what follows within a few words: "no history of X", not "accept not to use ... X".
+    r"(?:[\s,/-]+[\w'-]+){0,4}[\s,/(-]*$",
     re.IGNORECASE,
 )
 _NEGATION_AFTER = re.compile(
@@ -513,6 +514,10 @@ def _presence(
             continue
         if kind is ConstraintKind.COMPLIANCE and _INTERFERES.search(clause[: m.start()]):
             continue
+        if kind is ConstraintKind.PREGNANCY and re.search(
+            r"partner", clause[max(0, m.start() - 15) : m.end() + 15], re.I
+        ):
+            continue  # the partner's pregnancy, not the participant's
         if kind is ConstraintKind.PREGNANCY and _CONTRACEPTION.search(text) and not _STATED_PREGNANT.search(clause):
             continue
         if kind in (ConstraintKind.PREGNANCY, ConstraintKind.LACTATION):
