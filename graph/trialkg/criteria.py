@@ -138,7 +138,9 @@ _COMPARATOR_WORDS = {
 }  # fmt: skip
 _ALL_COMPARATOR_WORDS = sorted((w for ws in _COMPARATOR_WORDS.values() for w in ws), key=len, reverse=True)
 _WORD_COMPARATOR = re.compile(
-    r"\b(" + "|".join(map(re.escape, _ALL_COMPARATOR_WORDS)) + r")\s*(?:\(\s*[<>=]{1,2}\s*\)\s*)?(?=[\d.])",
+    r"\b("
+    + "|".join(map(re.escape, _ALL_COMPARATOR_WORDS))
+    + r")\s*(?:\(\s*[<>=]{1,2}\s*\)\s*)?(?=[\d.]|(?:the\s+)?age\s+(?:of\s+)?\d)",
     re.IGNORECASE,
 )
 _SYMBOL_OF_WORD = {w: sym for sym, words in _COMPARATOR_WORDS.items() for w in words}
@@ -178,6 +180,10 @@ _AGE = re.compile(
     rf"(?:(?P<u1>years?|yrs?|months?|y)\s*)?(?:(?:-|to|and)\s*(?P<v2>{_NUM})\s*)?"
     rf"(?P<u2>years?|yrs?|months?|y)?(?:\s*(?:old|of age))?"
     rf"(?:,?\s*(?P<sfx>or|and)\s+(?P<dir>older|above|over|more|greater|younger|below|under|less))?",
+    re.IGNORECASE,
+)
+_AGE_WORD_FIRST = re.compile(
+    rf"(?P<comp><=|>=|<|>)\s*(?:the\s+)?age\s+(?:of\s+)?(?P<v1>{_NUM})\s*(?P<u2>years?|yrs?|months?)?",
     re.IGNORECASE,
 )
 _AGE_YEARS_OLD = re.compile(
@@ -231,14 +237,14 @@ _NEGATION_AFTER = re.compile(
     r"^[\s)\]-]{0,3}(?:test\s+|status\s+|serology\s+|infection\s+)?(?:negative|-ve|\(-\))", re.I
 )
 _PRESENCE_NEGATION = re.compile(
-    r"\b(?:unable|inability|not able|unwilling|refus\w*|cannot|can not|incapable|incapacity|not willing|"
+    r"\b(?:unable|inability|not (?:being )?able|unwilling|refus\w*|cannot|can not|incapable|incapacity|not willing|"
     r"impossib\w*|lack of|poor|unlikely|non-?complian\w*|not (?:provide|give|sign|comply))\b",
     re.IGNORECASE,
 )
 #: A treatment named here is not a treatment constraint: the criterion is about an allergy, a response...
 _NOT_A_TREATMENT_FACT = re.compile(
     r"allerg|hypersensitiv|intoleran|contraindicat|comply|complian|adhere|taper|respon|refractory|resist|"
-    r"willing|consent|fail",
+    r"willing|consent|fail|reaction",
     re.IGNORECASE,
 )
 #: Inclusion criteria name treatments often only as background; these say the participant is on one.
@@ -262,6 +268,11 @@ _NYHA = re.compile(
     r"(?:\s*(?:or|and)\s+(?P<dir>greater|higher|above|more|worse|less|lower|below))?",
     re.IGNORECASE,
 )
+#: "Patients could be receiving chemotherapy": allowed, not required.
+_PERMITTED = re.compile(r"\b(?:could|may|can|might)\s+(?:be\s+)?(?:receiv|tak|us|on\b)|\b(?:allowed|permitted)\b", re.I)
+#: "before the first study vaccination": the trial's own intervention.
+_STUDY_OWN = re.compile(r"\bstudy\s+$", re.IGNORECASE)
+_LAB_LEVEL = re.compile(r"\b(?:elevated|raised|high|low|increased|decreased|abnormal)\s+$", re.IGNORECASE)
 _ANY_OF = re.compile(r"\b(?:at\s+least\s+one|one\s+of\s+the\s+following|any\s+of\s+the\s+following|either)\b", re.I)
 _CLAUSE = re.compile(r"[^;]+?(?:\.(?=\s+[A-Z(])|;|$)", re.DOTALL)
 _ULN_CUE = re.compile(r"\bULN\b|upper limits? of (?:the )?normal", re.IGNORECASE)
@@ -282,6 +293,7 @@ def normalise(text: str) -> str:
     """
     text = re.sub(r"\\([<>^*_.\-\[\]()#+!~`|=])", r"\1", text).translate(_CHARS)
     text = re.sub(r"=<", "<=", re.sub(r"=>", ">=", text))
+    text = re.sub(r"\bnon-(?=[a-z])", "non ", text, flags=re.IGNORECASE)  # "non-smoker": a denial, not a word
     text = _WORD_COMPARATOR.sub(lambda m: _SYMBOL_OF_WORD[m.group(1).lower()] + " ", text)
     return re.sub(r"([<>]=?) +(?=[<>]=?)", "", text)
 
@@ -448,7 +460,7 @@ def _constraint(
 
 def _ages(text: str, polarity: CriterionKind) -> list[Constraint]:
     found = []
-    for pattern in (_AGE, _AGE_YEARS_OLD):
+    for pattern in (_AGE_WORD_FIRST, _AGE, _AGE_YEARS_OLD):
         for m in pattern.finditer(text):
             if any(m.start() < end and start < m.end() for start, end, _ in found):
                 continue
@@ -600,12 +612,17 @@ def parse_criterion(
             continue
         if mention.table == "treatment":
             near = text[max(clause_start, mention.start - 60) : mention.end + 25]
+            before = text[max(0, mention.start - 12) : mention.start]
             if _NOT_A_TREATMENT_FACT.search(near) or _NOT_A_TREATMENT_FACT.search(
-                clause[: max(0, mention.start - clause_start)]
+                clause[: mention.start - clause_start]
             ):
+                continue  # an allergy to, a response to, a failure of: not taking it
+            if _PERMITTED.search(clause) or _STUDY_OWN.search(before):
                 continue
             if polarity is CriterionKind.INCLUSION and not _ON_TREATMENT.search(clause):
                 continue
+        if mention.table == "condition" and _LAB_LEVEL.search(text[max(0, mention.start - 12) : mention.start]):
+            continue  # "elevated C reactive protein" is a measurement without a number, not a condition
         kind = ConstraintKind.TREATMENT if mention.table == "treatment" else ConstraintKind.CONDITION
         negated = _negated(text, mention.start, mention.end, clause_start)
         seen.add((mention.table, mention.name.lower()))
