@@ -459,7 +459,7 @@ def _constraint(
 
 
 def _ages(text: str, polarity: CriterionKind) -> list[Constraint]:
-    found = []
+    found: list[tuple[int, int, Constraint]] = []
     for pattern in (_AGE_WORD_FIRST, _AGE, _AGE_YEARS_OLD):
         for m in pattern.finditer(text):
             if any(m.start() < end and start < m.end() for start, end, _ in found):

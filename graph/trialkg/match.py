@@ -228,7 +228,9 @@ def match(store: ox.Store, patient: Patient) -> list[MatchResult]:
             and not any(studies_condition(t["conditions"], c) for c in patient.conditions)
         ):
             continue  # fmt: skip
-        against, for_, unjudged = [], [], []
+        against: list[str] = []
+        for_: list[str] = []
+        unjudged: list[str] = []
         for check, ok in _record_checks(t, patient):
             (for_ if ok else against).append(check)
         for _iri, crit in sorted(criteria[trial].items()):
