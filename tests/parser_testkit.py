@@ -117,9 +117,11 @@ def trial_of(parser: ModuleType, path: Path) -> Trial:
 
 
 def record_of(trial: Trial) -> dict[str, Any]:
-    """The trial's contract record without "id" and "sources" (which the build, not the parser, decides)."""
+    """The trial's contract record without "id" and "sources" (which the build, not the parser, decides) and without
+    what trialkg derives from other fields (criteria_constraints: tested in tests/test_criteria.py)."""
     record: dict[str, Any] = to_record(trial, trial_id="", sources=[])
-    del record["id"], record["sources"]
+    for key in ("id", "sources", *DERIVED_KEYS):
+        del record[key]
     return record
 
 
