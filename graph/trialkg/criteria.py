@@ -292,6 +292,7 @@ def normalise(text: str) -> str:
     'proteinuria>0.5g/day, SLEDAI >= 8, weight < 80 kg'
     """
     text = re.sub(r"\\([<>^*_.\-\[\]()#+!~`|=])", r"\1", text).translate(_CHARS)
+    text = re.sub(r"([<>])\s*/?\s*=", r"\1=", text)  # ">/=", "> =": at least, at most
     text = re.sub(r"=<", "<=", re.sub(r"=>", ">=", text))
     text = re.sub(r"\bnon-(?=[a-z])", "non ", text, flags=re.IGNORECASE)  # "non-smoker": a denial, not a word
     text = _WORD_COMPARATOR.sub(lambda m: _SYMBOL_OF_WORD[m.group(1).lower()] + " ", text)
@@ -462,30 +463,47 @@ def _ages(text: str, polarity: CriterionKind) -> list[Constraint]:
     found: list[tuple[int, int, Constraint]] = []
     for pattern in (_AGE_WORD_FIRST, _AGE, _AGE_YEARS_OLD):
         for m in pattern.finditer(text):
-            if any(m.start() < end and start < m.end() for start, end, _ in found):
+            if any(m.start() < end and start < m.end() for start, end, _ in found) or _qualifies_another(text, m):
                 continue
-            groups = m.groupdict()
-            unit_word = groups.get("u1") or groups.get("u2")
-            unit = _time_unit(unit_word) if unit_word else "a"
-            v1 = number(groups["v1"])
-            v2 = number(groups["v2"]) if groups.get("v2") else None
-            direction = groups.get("dir") or groups.get("dir2")
-            comp = groups.get("comp")
-            if v2 is not None and not comp:
-                if v2 < v1:
-                    continue
-                c = _constraint(polarity, ConstraintKind.AGE, "age", "between", v1, v2, unit, m.group().strip())
-            elif comp:
-                c = _constraint(polarity, ConstraintKind.AGE, "age", comp, v1, None, unit, m.group().strip())
-            elif direction:
-                comp = ">=" if direction.lower() in _UPWARD else "<="
-                c = _constraint(polarity, ConstraintKind.AGE, "age", comp, v1, None, unit, m.group().strip())
-            else:
-                continue
-            if unit not in ("a", "mo") or v1 > 120:
-                continue
-            found.append((m.start(), m.end(), c))
+            c = _age_constraint(m.groupdict(), polarity, m.group().strip())
+            if c is not None:
+                found.append((m.start(), m.end(), c))
     return [c for _, _, c in sorted(found, key=lambda f: f[0])]
+
+
+#: "for participants aged >= 16: Karnofsky >= 60": the age picks whom another requirement applies to.
+_QUALIFIER_BEFORE = re.compile(r"\b(?:for|if|in|when|among|unless|except|whose)\b(?:\s+[\w-]+){0,3}\s*$", re.I)
+
+
+def _qualifies_another(text: str, m: re.Match[str]) -> bool:
+    return bool(
+        _QUALIFIER_BEFORE.search(text[max(0, m.start() - 40) : m.start()]) or re.match(r"\s*:", text[m.end() :])
+    )
+
+
+def _age_constraint(groups: dict[str, str | None], polarity: CriterionKind, mention: str) -> Constraint | None:
+    """An age bound from the grammar's groups; ages in years ("a") or months ("mo"), as written."""
+    unit_words = [u for u in (groups.get("u1"), groups.get("u2")) if u]
+    units = [_time_unit(u) for u in unit_words] or ["a"]
+    v1 = number(groups["v1"] or "0")
+    v2 = number(groups["v2"]) if groups.get("v2") else None
+    if len(set(units)) > 1 and v2 is not None:  # "3 months to 17 years": both in years
+        v1, v2, units = plain_number(Decimal(str(years(v1, units[0]))).quantize(Decimal("0.001"))), v2, ["a"]
+    unit = units[-1]
+    if unit not in ("a", "mo") or v1 > 120 or (v2 is not None and v2 > 120):
+        return None
+    direction = groups.get("dir") or groups.get("dir2")
+    comp = groups.get("comp")
+    if v2 is not None and comp in (None, ">=", ">"):  # ">= 60 to 74 years": a range
+        if v2 < v1:
+            return None
+        return _constraint(polarity, ConstraintKind.AGE, "age", "between", v1, v2, unit, mention)
+    if comp:
+        return _constraint(polarity, ConstraintKind.AGE, "age", comp, v1, None, unit, mention)
+    if direction:
+        comp = ">=" if direction.lower() in _UPWARD else "<="
+        return _constraint(polarity, ConstraintKind.AGE, "age", comp, v1, None, unit, mention)
+    return None
 
 
 def _sex(text: str, polarity: CriterionKind) -> list[Constraint]:
@@ -766,7 +784,14 @@ def reconcile_age(trial: Trial) -> tuple[AgeRange, list[str]]:
     reported, and the narrower range is kept (a patient must meet both).
     """
     record = AgeRange(low=record_age_years(trial.min_age), high=record_age_years(trial.max_age))
-    stated = age_range(c for parsed in parse_trial(trial) for c in parsed.constraints)
+    # A criterion stating several ages ("< 16: Lansky; >= 16: Karnofsky", "18-65, or 12-17 with consent")
+    # states alternatives, not bounds: only criteria with one age bound count.
+    stated = age_range(
+        c
+        for parsed in parse_trial(trial)
+        if sum(a.kind is ConstraintKind.AGE for a in parsed.constraints) == 1
+        for c in parsed.constraints
+    )
     problems = []
     if record.low is not None and stated.low is not None and abs(record.low - stated.low) > 1e-9:
         problems.append(f"minimum age {trial.min_age} but a criterion says {stated.low:g} years")

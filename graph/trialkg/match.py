@@ -173,7 +173,10 @@ def _meets(row: dict[str, Any], patient: Patient, named: set[str]) -> bool | Non
 
 def _judge_criterion(crit: _Criterion, patient: Patient, named: set[str]) -> bool | None:
     """True: the criterion lets the patient in; False: it keeps them out; None: not judged."""
-    met = [_meets(c, patient, named) for c in crit.constraints]
+    met = [_meets(c, patient, named) for c in crit.constraints if c["kind"] != ConstraintKind.AGE.value]
+    ages = [_meets(c, patient, named) for c in crit.constraints if c["kind"] == ConstraintKind.AGE.value]
+    if ages:  # several ages in one criterion are alternatives ("aged 18-65, or 16-17 with consent")
+        met.append(True if any(a is True for a in ages) else (False if all(a is False for a in ages) else None))
     if crit.inclusion:
         if any_of(crit.text):
             return True if any(m is True for m in met) else (False if met and all(m is False for m in met) else None)
