@@ -199,7 +199,7 @@ _SEX_WORDS = {"male": "male", "man": "male", "men": "male", "boy": "male", "boys
 _SEX_LEAD = re.compile(
     r"^\s*(?:only\s+)?(?:(?:healthy|adult|postmenopausal|premenopausal|post-menopausal|pre-menopausal)\s+)?"
     r"(?P<sex>males?|females?|men|women|boys|girls)\b(?:\s+(?:patients|subjects|participants|volunteers))?"
-    r"(?:\s+only)?\s*(?=$|[,.;:(]|aged?\b|between\b|\d|>|<)",
+    r"(?:\s+only)?\s*(?=$|[,.;(]|aged?\b|between\b|\d|>|<)",
     re.IGNORECASE,
 )
 _SEX_FIELD = re.compile(r"\b(?:sex|gender)\s*:?\s*(?:is\s+)?(?P<sex>male|female)\b(?!\s*(?:or|and|/))", re.IGNORECASE)
@@ -266,6 +266,16 @@ _NYHA = re.compile(
     r"|\b(?:NYHA|New York Heart Association)(?:\s*\(NYHA\))?(?:\s+(?:functional\s+)?(?:class|grade))?\s*"
     r"(?:(?P<comp2><=|>=|<|>)\s*)?(?P<v2>IV|III|II|I|[1-4])\b"
     r"(?:\s*(?:or|and)\s+(?P<dir>greater|higher|above|more|worse|less|lower|below))?",
+    re.IGNORECASE,
+)
+_EXCEPTED = re.compile(
+    r"\b(?:other\s+than|except(?:ing|ion\s+of)?|excluding|apart\s+from|besides|but\s+not)\b(?:\s+[\w-]+){0,3}[\s,(]*$",
+    re.IGNORECASE,
+)
+#: "at the time of informed consent": a moment, not a requirement to consent.
+_CONSENT_AS_TIME = re.compile(
+    r"\b(?:time|date|day|moment)\s+of\s+(?:signing\s+)?(?:the\s+)?(?:informed\s+)?consent|"
+    r"\b(?:prior\s+to|before|after|following|since|at)\s+(?:signing\s+)?(?:the\s+)?(?:informed\s+)?consent",
     re.IGNORECASE,
 )
 #: "Patients could be receiving chemotherapy": allowed, not required.
@@ -437,11 +447,23 @@ def _measurement(text: str, mention: Mention, polarity: CriterionKind, clause: s
         if not suffix:
             return []
         comp = ">=" if suffix.group(1).lower() in {"more", "greater", "higher", "above", "over"} else "<="
+    # "PSA > 10 and <= 20 ng/mL": a lower and an upper bound, the unit written once at the end.
+    pair = re.match(rf"\s*(?:-|to|and)\s*(?P<comp2><=|<)\s*(?P<v2>{_NUM})", rest) if comp in (">", ">=") else None
+    upper_bound = None
+    if pair:
+        unit2, used2 = _unit_at(rest[pair.end() :], clause)
+        unit = unit or unit2
+        upper_bound = (pair.group("comp2"), number(pair.group("v2")), unit2 or unit)
+        rest = rest[pair.end() + used2 :]
     if mention.name == "corticosteroid dose" and unit not in _DOSE_UNITS:
         return []
     end = len(text) - len(rest)
     out.append(_constraint(polarity, ConstraintKind.MEASUREMENT, mention.name, comp, value, value_max, unit,
                            text[mention.start : end].strip()))  # fmt: skip
+    if upper_bound:
+        out.append(_constraint(polarity, ConstraintKind.MEASUREMENT, mention.name, upper_bound[0], upper_bound[1],
+                               None, upper_bound[2], text[mention.start : end].strip()))  # fmt: skip
+        return out
     # "... >= 70% (MAC) or >= 60% (RIC)": the same variable, an alternative bound.
     for alt in re.finditer(rf"\s*(?:\([^)]*\)\s*)?or\s*{_COMP}\s*(?P<v>{_NUM})", rest[:40]):
         alt_unit, _ = _unit_at(rest[alt.end() :], clause)
@@ -544,6 +566,8 @@ def _presence(
             continue
         if kind is ConstraintKind.COMPLIANCE and _INTERFERES.search(clause[: m.start()]):
             continue
+        if kind is ConstraintKind.CONSENT and _CONSENT_AS_TIME.search(clause):
+            continue
         if kind is ConstraintKind.PREGNANCY and re.search(
             r"partner", clause[max(0, m.start() - 15) : m.end() + 15], re.I
         ):
@@ -639,6 +663,8 @@ def parse_criterion(
                 continue
             if polarity is CriterionKind.INCLUSION and not _ON_TREATMENT.search(clause):
                 continue
+        if _EXCEPTED.search(text[max(clause_start, mention.start - 40) : mention.start]):
+            continue  # "other than testosterone", "(excepting bone marrow transplantation)"
         if mention.table == "condition" and _LAB_LEVEL.search(text[max(0, mention.start - 12) : mention.start]):
             continue  # "elevated C reactive protein" is a measurement without a number, not a condition
         kind = ConstraintKind.TREATMENT if mention.table == "treatment" else ConstraintKind.CONDITION
