@@ -222,7 +222,9 @@ _CONCURRENT_TRIAL = re.compile(
     r"\b(?:participat\w*|enrol?l\w*|involve\w*|included|take part|taking part|took part)\b[^;.]{0,40}?"
     r"\b(?:other|another|concurrent|simultaneous|different|any)\b[^;.]{0,30}?"
     r"\b(?:clinical\s+|interventional\s+|research\s+)?(?:trials?|stud(?:y|ies)|research|protocols?)\b"
-    r"|\b(?:other|another|concurrent)\s+(?:clinical\s+|interventional\s+)?(?:trials?|stud(?:y|ies))\b",
+    r"|\b(?:other|another|concurrent)\s+(?:clinical\s+|interventional\s+)?(?:trials?|stud(?:y|ies))\b"
+    r"(?!\s+(?:materials?|procedures?|visits?|staff|drugs?|medications?|requirements?|assessments?|sites?|team|"
+    r"personnel|documents?|treatments?|interventions?|products?))",
     re.IGNORECASE,
 )
 #: Words before a mention (same clause, close by) that deny it: "no", "negative for", "not"...
@@ -288,6 +290,15 @@ _CLAUSE = re.compile(r"[^;]+?(?:\.(?=\s+[A-Z(])|;|$)", re.DOTALL)
 _ULN_CUE = re.compile(r"\bULN\b|upper limits? of (?:the )?normal", re.IGNORECASE)
 _TIMES = re.compile(r"(?:x|×|\*|times|fold)(?![a-z])", re.IGNORECASE)
 _TITER = re.compile(r"1\s*:\s*(\d+)")
+#: Words between a variable and a number that make the number something else: a qualifier, a change.
+_NOT_A_BOUND = re.compile(
+    r"\b(?:for|if|when|patients?|subjects?|participants?|aged?|years?|reduction|increase|decrease|change|drop|"
+    r"fall|rise|difference|within|during|after|before|since)\b",
+    re.IGNORECASE,
+)
+_DURATION_UNITS = frozenset({"a", "mo", "wk", "d", "h"})
+#: Measured variables whose values are durations.
+_DURATIONS = frozenset({"life expectancy"})
 #: Dose units: a corticosteroid with one of these is a dose measurement, else a treatment.
 _DOSE_UNITS = frozenset({"mg/kg/d", "mg/kg", "mg/d"})
 
@@ -423,7 +434,7 @@ _MEASURE_TAIL = re.compile(
 def _measurement(text: str, mention: Mention, polarity: CriterionKind, clause: str) -> list[Constraint]:
     """The comparison that follows a measured variable's name: '> 0.5 g/day', '45-80 kg', '>= 8'."""
     m = _MEASURE_TAIL.match(text, mention.end)
-    if not m or re.search(r"\b(?:and|or)\b.*\b(?:and|or)\b", m.group("fill")):
+    if not m or re.search(r"\b(?:and|or)\b.*\b(?:and|or)\b", m.group("fill")) or _NOT_A_BOUND.search(m.group("fill")):
         return []
     comp = m.group("comp")
     rest = text[m.end() :]
@@ -457,6 +468,8 @@ def _measurement(text: str, mention: Mention, polarity: CriterionKind, clause: s
         rest = rest[pair.end() + used2 :]
     if mention.name == "corticosteroid dose" and unit not in _DOSE_UNITS:
         return []
+    if unit in _DURATION_UNITS and mention.name not in _DURATIONS:
+        return []  # "Karnofsky (for patients > 12 years of age)": an age, not the variable's value
     end = len(text) - len(rest)
     out.append(_constraint(polarity, ConstraintKind.MEASUREMENT, mention.name, comp, value, value_max, unit,
                            text[mention.start : end].strip()))  # fmt: skip
@@ -652,6 +665,10 @@ def parse_criterion(
             _NOT_A_CONDITION_AFTER.match(text[mention.end :]) or _head_of_previous(ordered_entities[:i], mention, text)
         ):
             continue
+        if mention.table == "treatment" and re.match(
+            r"\s*(?:levels?|concentrations?|values?|titers?)\b", text[mention.end :]
+        ):
+            continue  # "testosterone level < 346 ng/dL": a measurement, not a treatment
         if mention.table == "treatment":
             near = text[max(clause_start, mention.start - 60) : mention.end + 25]
             before = text[max(0, mention.start - 12) : mention.start]
