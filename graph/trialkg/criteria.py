@@ -240,7 +240,8 @@ _NEGATION_AFTER = re.compile(
 )
 _PRESENCE_NEGATION = re.compile(
     r"\b(?:unable|inability|not (?:being )?able|unwilling|refus\w*|cannot|can not|incapable|incapacity|not willing|"
-    r"impossib\w*|lack of|poor|unlikely|non-?complian\w*|not (?:provide|give|sign|comply))\b",
+    r"impossib\w*|lack of|absence of|without|missing|failure to|poor|unlikely|non-?complian\w*|"
+    r"not (?:provide|give|sign|comply))\b",
     re.IGNORECASE,
 )
 #: A treatment named here is not a treatment constraint: the criterion is about an allergy, a response...
@@ -272,6 +273,11 @@ _NYHA = re.compile(
 )
 _EXCEPTED = re.compile(
     r"\b(?:other\s+than|except(?:ing|ion\s+of)?|excluding|apart\s+from|besides|but\s+not)\b(?:\s+[\w-]+){0,3}[\s,(]*$",
+    re.IGNORECASE,
+)
+_INDICATION = re.compile(
+    r"\b(?:treatments?|therap(?:y|ies)|medications?|drugs?|medicines?|products?)\s+(?:\w+\s+){0,2}(?:for|of|against)\s+"
+    r"(?:the\s+)?$",
     re.IGNORECASE,
 )
 #: "at the time of informed consent": a moment, not a requirement to consent.
@@ -682,6 +688,10 @@ def parse_criterion(
                 continue
         if _EXCEPTED.search(text[max(clause_start, mention.start - 40) : mention.start]):
             continue  # "other than testosterone", "(excepting bone marrow transplantation)"
+        if mention.table == "condition" and _INDICATION.search(
+            text[max(clause_start, mention.start - 40) : mention.start]
+        ):
+            continue  # "other treatments for erectile dysfunction": what a treatment is for
         if mention.table == "condition" and _LAB_LEVEL.search(text[max(0, mention.start - 12) : mention.start]):
             continue  # "elevated C reactive protein" is a measurement without a number, not a condition
         kind = ConstraintKind.TREATMENT if mention.table == "treatment" else ConstraintKind.CONDITION
