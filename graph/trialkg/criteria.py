@@ -229,7 +229,7 @@ _CONCURRENT_TRIAL = re.compile(
 )
 #: Words before a mention (same clause, close by) that deny it: "no", "negative for", "not"...
 _NEGATION_BEFORE = re.compile(
-    r"\b(?:no|not|never|without|negative(?:\s+for)?|free\s+of|free\s+from|absence\s+of|non|lack\s+of|"
+    r"\b(?:no|not|never|without|negative(?:\s+for)?|free\s+of|free\s+from|absence\s+of|lack\s+of|"
     r"unable|inability|unwilling|refus\w*|cannot|can\s*not|incapable|incapacity|impossib\w*|poor|unlikely)\b"
     # A cue denies only what follows within a few words: "no history of X", not "accept not to use ... X".
     r"(?:[\s,/-]+[\w'-]+){0,4}[\s,/(-]*$",
@@ -272,7 +272,7 @@ _NYHA = re.compile(
     re.IGNORECASE,
 )
 _EXCEPTED = re.compile(
-    r"\b(?:other\s+than|except(?:ing|ion\s+of)?|excluding|apart\s+from|besides|but\s+not)\b(?:\s+[\w-]+){0,3}[\s,(]*$",
+    r"\b(?:other\s+than|except(?:ing|ion\s+of)?|excluding|apart\s+from|besides|but\s+not)\b(?:\s+[\w-]+){0,5}[\s,(]*$",
     re.IGNORECASE,
 )
 _INDICATION = re.compile(
@@ -572,7 +572,9 @@ def _nyha(text: str, polarity: CriterionKind) -> list[tuple[int, Constraint]]:
 
 def _negated(text: str, start: int, end: int, clause_start: int) -> bool:
     before = text[clause_start:start]
-    return bool(_NEGATION_BEFORE.search(before[-60:]) or _NEGATION_AFTER.match(text[end : end + 25]))
+    # "non-" denies only the word it is attached to: "non-smoker", not "non-small cell lung cancer".
+    non = re.search(r"\bnon\s+$", before, re.IGNORECASE)
+    return bool(non or _NEGATION_BEFORE.search(before[-60:]) or _NEGATION_AFTER.match(text[end : end + 25]))
 
 
 def _presence(
