@@ -214,9 +214,12 @@ def test_labelled_sample_is_what_the_brief_asks():
 
 
 @pytest.mark.parametrize(
-    ("split", "min_precision", "min_recall"), [("development", 0.95, 0.9), ("held-out", 0.9, 0.45)]
+    ("split", "min_precision", "min_recall"),
+    [("development", 0.95, 0.9), ("held-out", 0.9, 0.45), ("final-held-out", 0.8, 0.35), (None, 0.9, 0.65)],
 )
 def test_precision_on_the_labelled_criteria(split, min_precision, min_recall):
-    # Measured with benchmarks/criteria_eval.py: development 0.97/0.94, held-out 0.95/0.48 (precision/recall).
-    precision, recall = _score([row for row in LABELS if row["split"] == split])
+    # benchmarks/criteria_eval.py measured (precision/recall): development 0.97/0.94 (the rules were written
+    # reading these), held-out 0.95/0.48 (labelled blind, then general fixes), final-held-out 0.875/0.41 (labelled
+    # blind after the rules were frozen: 0.85 before two bug fixes), all 269 criteria 0.96/0.72.
+    precision, recall = _score([row for row in LABELS if split is None or row["split"] == split])
     assert precision >= min_precision and recall >= min_recall, (precision, recall)
