@@ -93,6 +93,20 @@ class Lexicon:
     conditions: tuple[tuple[str, re.Pattern[str]], ...]
     treatments: tuple[tuple[str, re.Pattern[str]], ...]
     units: tuple[tuple[str, re.Pattern[str]], ...]
+    #: Compiled pattern text -> words one of which the text must contain for the pattern to match
+    #: (None: no such word known); skips most of the ~150 patterns per criterion cheaply.
+    hints: dict[str, tuple[str, ...] | None]
+
+
+def _hint(pattern: str) -> str | None:
+    """The literal words a pattern starts with ("cancers?" -> "cancer"), if three letters or more."""
+    m = re.match(r"[A-Za-z0-9 '-]+", pattern)
+    if not m:
+        return None
+    literal = m.group()
+    if pattern[m.end() : m.end() + 1] in ("?", "*", "{"):
+        literal = literal[:-1]
+    return literal.lower() if len(literal.strip()) >= 3 else None
 
 
 def _word(pattern: str) -> str:
@@ -105,20 +119,26 @@ def lexicon() -> Lexicon:
     """The shipped tables, compiled once."""
     data = tomllib.loads((Path(__file__).parent / "data" / "criteria_lexicon.toml").read_text(encoding="utf-8"))
 
+    hints: dict[str, tuple[str, ...] | None] = {}
+
     def table(name: str, flags: int = re.IGNORECASE) -> tuple[tuple[str, re.Pattern[str]], ...]:
-        return tuple(
+        entries = []
+        for canonical, patterns in data[name].items():
+            if not patterns:
+                continue
             # Longest pattern first: alternation takes the first that matches, and the longer reading wins.
-            (canonical, re.compile("|".join(_word(p) for p in sorted(patterns, key=len, reverse=True)), flags))
-            for canonical, patterns in data[name].items()
-            if patterns
-        )
+            compiled = re.compile("|".join(_word(p) for p in sorted(patterns, key=len, reverse=True)), flags)
+            words = [_hint(p) for p in patterns]
+            hints[compiled.pattern] = None if None in words else tuple(w for w in words if w)
+            entries.append((canonical, compiled))
+        return tuple(entries)
 
     units = tuple(
         (code, re.compile("(?:" + "|".join(patterns) + r")(?![a-z])", re.IGNORECASE))
         for code, patterns in data["units"].items()
         if patterns
     )
-    return Lexicon(table("measurements"), table("conditions"), table("treatments"), units)
+    return Lexicon(table("measurements"), table("conditions"), table("treatments"), units, hints)
 
 
 #: Comparators in words -> symbols; tried longest first, only before a number.
@@ -407,7 +427,13 @@ class Mention:
 
 
 def _mentions(text: str, entries: Iterable[tuple[str, re.Pattern[str]]], table: str) -> list[Mention]:
-    return [Mention(name, m.start(), m.end(), table) for name, p in entries for m in p.finditer(text)]
+    hints, low = lexicon().hints, text.lower()
+    return [
+        Mention(name, m.start(), m.end(), table)
+        for name, p in entries
+        if (words := hints.get(p.pattern, None)) is None or any(w in low for w in words)
+        for m in p.finditer(text)
+    ]
 
 
 def _drop_contained(found: list[Mention]) -> list[Mention]:
