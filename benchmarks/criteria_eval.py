@@ -123,7 +123,7 @@ def main() -> None:
     args = ap.parse_args()
 
     rows = [json.loads(line) for line in args.labels.read_text(encoding="utf-8").splitlines() if line.strip()]
-    sources = Counter(r["source"].split("/")[1] if r["source"].startswith("shared/") else "seeds" for r in rows)
+    sources = Counter(r["source"].split("/")[2] if r["source"].startswith("shared/") else "seeds" for r in rows)
     result = {
         "coverage_seeds": coverage([p for p in files(args.seeds) if p.suffix == ".txt"]),
         "coverage_ctgov": coverage(files(args.ctgov)) if args.ctgov.is_dir() else None,
