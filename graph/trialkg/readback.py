@@ -205,12 +205,8 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
         for n in g.ordered(t, tk + "location")
     ]  # fmt: skip
     rec["references"] = [
-        {
-            "citation": g.one(n, tk + "citation"),
-            "pmid": g.one(n, tk + "pmid"),
-            "doi": g.one(n, tk + "doi"),
-            "type": _code_or_none(g.one(n, tk + "referenceType")),
-        }
+        {"citation": g.one(n, tk + "citation"), "pmid": g.one(n, tk + "pmid"), "doi": g.one(n, tk + "doi"),
+         "type": _code_or_none(g.one(n, tk + "referenceType"))}
         for n in g.ordered(t, tk + "reference")
     ]
     return rec

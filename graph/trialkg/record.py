@@ -72,12 +72,8 @@ def to_record(trial: Trial, *, trial_id: str, sources: list[str]) -> dict[str, A
             for i in t.interventions
         ],
         "arms": [
-            {
-                "label": a.label,
-                "description": a.description,
-                "intervention_names": list(a.intervention_names),
-                "type": _code(a.type),
-            }
+            {"label": a.label, "description": a.description, "intervention_names": list(a.intervention_names),
+             "type": _code(a.type)}
             for a in t.arms
         ],
         "allocation": _code(t.allocation),
@@ -93,16 +89,8 @@ def to_record(trial: Trial, *, trial_id: str, sources: list[str]) -> dict[str, A
         "primary_outcomes": [_outcome(o) for o in t.primary_outcomes],
         "secondary_outcomes": [_outcome(o) for o in t.secondary_outcomes],
         "locations": [
-            {
-                "facility": loc.facility,
-                "city": loc.city,
-                "state": loc.state,
-                "country": loc.country,
-                "zip": loc.zip,
-                "status": _code(loc.status),
-                "latitude": loc.latitude,
-                "longitude": loc.longitude,
-            }
+            {"facility": loc.facility, "city": loc.city, "state": loc.state, "country": loc.country,
+             "zip": loc.zip, "status": _code(loc.status), "latitude": loc.latitude, "longitude": loc.longitude}
             for loc in t.locations
         ],
         "references": [
