@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from trialkg.errors import RecordParseError
 from trialkg.model import SourceDocument, Trial
 from trialkg.parsers import detect_format, source_document
-from trialkg.record import CONTRACT_KEYS, EXTRA_KEYS, to_record
+from trialkg.record import CONTRACT_KEYS, DERIVED_KEYS, EXTRA_KEYS, to_record
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -36,8 +36,9 @@ GOLDEN_RECORDS = ROOT / "tests" / "golden" / "records"
 #: The contract schema: the repository's copy, and the public one (checked too when it stands beside the repository).
 CONTRACT_SCHEMA = DATA / "contract" / "trial-record.schema.json"
 SHARED_CONTRACT_SCHEMA = ROOT.parent / "shared" / "contract" / "trial-record.schema.json"
-#: The keys of a record without "id" and "sources" (what a parser alone decides).
-RECORD_KEYS = tuple(k for k in (*CONTRACT_KEYS, *EXTRA_KEYS) if k not in ("id", "sources"))
+#: The keys of a record without "id", "sources" and what trialkg derives from other fields (what a parser alone
+#: decides).
+RECORD_KEYS = tuple(k for k in (*CONTRACT_KEYS, *EXTRA_KEYS) if k not in ("id", "sources", *DERIVED_KEYS))
 #: A page/export format's sniff score of its own documents is at least SNIFF_SURE, of the other seeds below
 #: SNIFF_REJECTS.
 SNIFF_SURE, SNIFF_REJECTS = 60, 30
@@ -116,9 +117,11 @@ def trial_of(parser: ModuleType, path: Path) -> Trial:
 
 
 def record_of(trial: Trial) -> dict[str, Any]:
-    """The trial's contract record without "id" and "sources" (which the build, not the parser, decides)."""
+    """The trial's contract record without "id" and "sources" (which the build, not the parser, decides) and without
+    what trialkg derives from other fields (criteria_constraints: tested in tests/test_criteria.py)."""
     record: dict[str, Any] = to_record(trial, trial_id="", sources=[])
-    del record["id"], record["sources"]
+    for key in ("id", "sources", *DERIVED_KEYS):
+        del record[key]
     return record
 
 

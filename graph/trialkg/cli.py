@@ -251,6 +251,44 @@ def plot(ident: str, top: int, scorer: str, out_path: Path | None, graph_dir: Pa
     click.echo(f"wrote {path}")
 
 
+# ---------------------------------------------------------------- match (issue 7: criteria constraints)
+
+
+@main.command(name="match")
+@click.option("--age", type=click.FloatRange(min=0, max=130), default=None, help="The patient's age in years.")
+@click.option("--sex", type=click.Choice(["female", "male"], case_sensitive=False), default=None)
+@click.option("--condition", "conditions", multiple=True,
+              help="A condition the patient has (repeatable); only trials studying it are listed.")  # fmt: skip
+@click.option("--measure", "measures", multiple=True, metavar="NAME=VALUE [UNIT]",
+              help='A measured value, e.g. "SLEDAI=10" or "proteinuria=0.8 g/d" (repeatable).')  # fmt: skip
+@click.option("--taking", multiple=True, help="A treatment the patient takes or took (repeatable).")
+@click.option("--all", "show_all", is_flag=True, help="Also list the trials whose criteria exclude the patient.")
+@graph_option
+@json_option
+@_errors_exit_2
+def match_command(
+    age: float | None, sex: str | None, conditions: tuple[str, ...], measures: tuple[str, ...],
+    taking: tuple[str, ...], show_all: bool, graph_dir: Path, as_json: bool,
+) -> None:  # fmt: skip
+    """Trials whose structured eligibility criteria do not exclude a patient, with the criteria that decided."""
+    from .match import Patient, Verdict, match, parse_measure
+
+    patient = Patient(age=age, sex=sex.lower() if sex else None, conditions=conditions,
+                      measures=tuple(parse_measure(m) for m in measures), taking=taking)  # fmt: skip
+    results = [r for r in match(open_graph(graph_dir), patient) if show_all or r.verdict is not Verdict.EXCLUDED]
+    if as_json:
+        _print_json([r.to_json() for r in results])
+        return
+    if not results:
+        click.echo("no trial in the graph matches (try --all to see the excluding criteria)")
+    for r in results:
+        click.echo(f"{r.verdict.value:9} {r.nct_id or r.id}  {r.brief_title or '(no title)'}")
+        for text in r.because:
+            click.echo(f"    {'excluded by' if r.verdict is Verdict.EXCLUDED else 'meets'}: {text}")
+        if r.not_judged:
+            click.echo(f"    not judged: {len(r.not_judged)} criteria (the profile does not say)")
+
+
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--engine", type=click.Choice(["pyshacl", "compiled"]), default="pyshacl", show_default=True,

@@ -100,6 +100,15 @@ def child(parent: str, kind: str, position: int) -> str:
     return f"{parent}/{kind}/{position}"
 
 
+def constraint(criterion: str, position: int) -> str:
+    """A constraint a criterion states, by its position among the criterion's constraints.
+
+    >>> constraint("https://w3id.org/trialkg/trial/NCT04136106/criterion/inclusion/5", 1)
+    'https://w3id.org/trialkg/trial/NCT04136106/criterion/inclusion/5/constraint/1'
+    """
+    return child(criterion, "constraint", position)
+
+
 def condition(name: str) -> str:
     return f"{BASE}condition/{slug(name)}"
 

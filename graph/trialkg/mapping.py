@@ -9,15 +9,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import Enum
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 
 from . import iri
+from .criteria import COMPARATOR_CODES, Constraint, entity_link, parse_trial
 from .mesh import pair_mesh
 from .model import (
-    CriterionKind,
     Intervention,
     MeshTerm,
     OrganizationRole,
@@ -25,7 +26,7 @@ from .model import (
     SourceDocument,
     Trial,
 )
-from .record import to_record
+from .record import DERIVED_KEYS, to_record
 from .vocab import TK
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
@@ -103,6 +104,8 @@ def trial_iri(trial: Trial) -> URIRef:
     if trial.org_study_id and trial.lead_sponsor:
         return URIRef(iri.trial_by_key("org-study-id", iri.slug(trial.lead_sponsor), trial.org_study_id))
     content = to_record(trial, trial_id="", sources=[])
+    for key in DERIVED_KEYS:  # what trialkg reads into a record must not move its IRI
+        content.pop(key)
     return URIRef(iri.trial_by_key("content", json.dumps(content, sort_keys=True, ensure_ascii=False)))
 
 
@@ -234,15 +237,13 @@ def map_trial(trial: Trial) -> MappedTrial:
         for name in arm.intervention_names:
             add((node, TK.armIntervention, intervention_nodes[name]))
 
-    for kind, criteria in (
-        (CriterionKind.INCLUSION, trial.inclusion_criteria),
-        (CriterionKind.EXCLUSION, trial.exclusion_criteria),
-    ):
-        for n, text in enumerate(criteria, 1):
-            node = URIRef(iri.child(t, f"criterion/{kind.value}", n))
-            add((t, TK.eligibilityCriterion, node))
-            out.extend(_node(node, TK.EligibilityCriterion, n, text=text))
-            add((node, TK.criterionType, _code("CriterionType", kind)))
+    for parsed in parse_trial(trial):
+        node = URIRef(iri.child(t, f"criterion/{parsed.polarity.value}", parsed.order))
+        add((t, TK.eligibilityCriterion, node))
+        out.extend(_node(node, TK.EligibilityCriterion, parsed.order, text=parsed.text))
+        add((node, TK.criterionType, _code("CriterionType", parsed.polarity)))
+        for n, constraint in enumerate(parsed.constraints, 1):
+            out.extend(_constraint_triples(node, n, constraint))
 
     for kind, outcomes in (
         (OutcomeKind.PRIMARY, trial.primary_outcomes),
@@ -339,6 +340,34 @@ def _map_interventions(t: URIRef, interventions: tuple[Intervention, ...], out: 
         out.append((concept, RDF.type, TK.InterventionConcept))
         out.append((concept, RDFS.label, Literal(item.name)))
     return nodes
+
+
+def _constraint_triples(criterion: URIRef, n: int, c: Constraint) -> Iterator[Triple]:
+    """A criterion's constraint: a child node of the criterion, by position."""
+    node = URIRef(iri.constraint(criterion, n))
+    yield (criterion, TK.constraint, node)
+    yield from _node(node, TK.CriterionConstraint, n, variable=c.variable, unit=c.unit, mention=c.mention)
+    yield (node, TK.polarity, _code("CriterionType", c.polarity))
+    yield (node, TK.constraintKind, _code("ConstraintKind", c.kind))
+    yield (node, TK.comparator, URIRef(iri.code("Comparator", COMPARATOR_CODES[c.comparator])))
+    if c.value is not None:
+        yield (node, TK.value, _value_literal(c.value))
+    if c.value_max is not None:
+        yield (node, TK.valueMax, Literal(Decimal(str(c.value_max)), datatype=XSD.decimal))
+    if c.window is not None:
+        yield (node, TK.window, Literal(c.window, datatype=XSD.duration))
+    entity = entity_link(c)
+    if entity is not None:
+        yield (node, TK.mentionedEntity, URIRef(entity))
+
+
+def _value_literal(value: object) -> Literal:
+    """Numbers as xsd:decimal (exact, as written), true/false as xsd:boolean, words (a sex) as strings."""
+    if isinstance(value, bool):
+        return Literal(value)
+    if isinstance(value, (int, float)):
+        return Literal(Decimal(str(value)), datatype=XSD.decimal)
+    return Literal(str(value))
 
 
 def _node(node: URIRef, cls: URIRef, order: int, **text: str | None) -> Iterator[Triple]:

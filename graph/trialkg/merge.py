@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .model import SourceDocument, Trial
-from .record import CONTRACT_KEYS, EXTRA_KEYS, to_record
+from .record import CONTRACT_KEYS, DERIVED_KEYS, EXTRA_KEYS, to_record
 
 #: Source formats by trust: the registry's structured records before pages derived from them.
 FORMAT_PREFERENCE = ("ctgov_json", "ctgov_xml", "keyvalue", "registry_page", "medpath", "compass")
@@ -48,7 +48,8 @@ def merge_records(trial: str, records: list[dict[str, Any]]) -> dict[str, Any]:
         if stating:
             field_sources[key] = _label(stating[0])
         distinct = {repr(_comparable(r[key])) for r in stating}
-        if len(distinct) > 1:
+        # A derived field differs exactly when the field it is read from does, which is reported already.
+        if len(distinct) > 1 and key not in DERIVED_KEYS:
             conflicts.append({"field": key, "values": [{"source": _label(r), "value": r[key]} for r in stating]})
     merged["provenance"] = {
         "preferred_source": _label(ranked[0]) if ranked else None,

@@ -14,6 +14,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from . import iri
+from .criteria import COMPARATOR_OF_CODE, ConstraintKind, plain_number
 from .errors import TrialNotFoundError
 from .merge import merge_records
 from .model import CriterionKind, OutcomeKind
@@ -107,6 +108,8 @@ def read_trial(store: ox.Store, trial: str) -> dict[str, Any]:
         graphs[row["g"]].add(trial, row["p"], row["o"])
     for row in select(store, "trial_nodes", binding):
         graphs[row["g"]].add(row["node"], row["p"], row["o"])
+    for row in select(store, "criterion_constraints", binding):
+        graphs[row["g"]].add(row["node"], row["p"], row["o"])
 
     return merge_records(trial, [_record_from_graph(g, trial) for g in graphs.values()])
 
@@ -180,6 +183,13 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
             g.one(n, tk + "text") for n in criteria
             if g.one(n, tk + "criterionType") == iri.code("CriterionType", kind.value)
         ]  # fmt: skip
+    rec["criteria_constraints"] = [
+        _constraint_record(g, c, g.one(n, tk + "text"))
+        for kind in CriterionKind
+        for n in criteria
+        if g.one(n, tk + "criterionType") == iri.code("CriterionType", kind.value)
+        for c in g.ordered(n, tk + "constraint")
+    ]
     outcomes = g.ordered(t, tk + "outcome")
     for kind in OutcomeKind:
         rec[f"{kind.value}_outcomes"] = [
@@ -200,6 +210,24 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
         for n in g.ordered(t, tk + "reference")
     ]
     return rec
+
+
+def _constraint_record(g: _Graph, node: str, text: str | None) -> dict[str, Any]:
+    """One `criteria_constraints` item: numbers back from xsd:decimal as the parser gives them."""
+    tk = _TK
+    kind = _code_value(g.one(node, tk + "constraintKind"))
+    value = g.one(node, tk + "value")
+    if isinstance(value, str) and kind != ConstraintKind.SEX.value:
+        value = plain_number(value)
+    value_max = g.one(node, tk + "valueMax")
+    return {
+        "polarity": _code_value(g.one(node, tk + "polarity")), "kind": kind,
+        "variable": g.one(node, tk + "variable"),
+        "comparator": COMPARATOR_OF_CODE[_code_value(g.one(node, tk + "comparator"))].value,
+        "value": value, "value_max": None if value_max is None else plain_number(value_max),
+        "unit": g.one(node, tk + "unit"), "window": g.one(node, tk + "window"),
+        "mention": g.one(node, tk + "mention"), "text": text,
+    }  # fmt: skip
 
 
 def _code_or_none(value: str | None) -> str | None:

@@ -10,6 +10,7 @@ from enum import Enum
 from typing import Any
 
 from . import iri
+from .criteria import trial_constraints
 from .model import Trial
 
 #: Contract keys, in the contract's order; `show --json` prints them first, extras after.
@@ -32,7 +33,11 @@ EXTRA_KEYS = (
     "primary_completion_date", "other_outcomes", "nct_id_aliases", "see_also_links",
     "responsible_party", "ipd_sharing", "ipd_sharing_description",
     "condition_meshes", "condition_mesh_ancestors", "intervention_meshes", "intervention_mesh_ancestors",
+    "criteria_constraints",
 )  # fmt: skip
+
+#: Keys derived from other fields by trialkg's own reading (not stated by the source as such).
+DERIVED_KEYS = ("criteria_constraints",)
 
 
 def _code(value: Enum | None) -> str | None:
@@ -123,6 +128,7 @@ def to_record(trial: Trial, *, trial_id: str, sources: list[str]) -> dict[str, A
         "condition_mesh_ancestors": _meshes(t.condition_mesh_ancestors),
         "intervention_meshes": _meshes(t.intervention_meshes),
         "intervention_mesh_ancestors": _meshes(t.intervention_mesh_ancestors),
+        "criteria_constraints": trial_constraints(t),
     }
     return record
 

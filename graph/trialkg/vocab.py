@@ -16,6 +16,7 @@ class TK(DefinedNamespace):
     Arm: URIRef
     Condition: URIRef
     ConditionStatement: URIRef
+    CriterionConstraint: URIRef
     EligibilityCriterion: URIRef
     Identifier: URIRef
     Intervention: URIRef
@@ -45,9 +46,12 @@ class TK(DefinedNamespace):
     citation: URIRef
     city: URIRef
     collaborator: URIRef
+    comparator: URIRef
     completionDate: URIRef
     condition: URIRef
     conditionStatement: URIRef
+    constraint: URIRef
+    constraintKind: URIRef
     country: URIRef
     criterionType: URIRef
     description: URIRef
@@ -83,6 +87,8 @@ class TK(DefinedNamespace):
     masking: URIRef
     maximumAge: URIRef
     measure: URIRef
+    mention: URIRef
+    mentionedEntity: URIRef
     meshCondition: URIRef
     meshConditionAncestor: URIRef
     meshDescriptor: URIRef
@@ -105,6 +111,7 @@ class TK(DefinedNamespace):
     overallStatus: URIRef
     phase: URIRef
     pmid: URIRef
+    polarity: URIRef
     primaryCompletionDate: URIRef
     primaryPurpose: URIRef
     rank: URIRef
@@ -133,7 +140,12 @@ class TK(DefinedNamespace):
     text: URIRef
     timeFrame: URIRef
     trialRelation: URIRef
+    unit: URIRef
     unmappedText: URIRef
     url: URIRef
+    value: URIRef
+    valueMax: URIRef
+    variable: URIRef
     whyStopped: URIRef
+    window: URIRef
     zip: URIRef
