@@ -144,7 +144,7 @@ class _Compiler:
         )
 
     def own_checks(self, shape: Node) -> tuple[_PropertyCheck, ...]:
-        """A node shape's constraints on the focus node itself (sh:nodeKind, sh:pattern...), if any."""
+        """A node shape's constraints on the focus node itself (sh:nodeKind, sh:pattern, sh:sparql...), if any."""
         own = [(p, v) for p, v in sorted(self.g.predicate_objects(shape)) if p not in _NODE_SHAPE_PARAMETERS]
         if not own:
             return ()
@@ -153,9 +153,16 @@ class _Compiler:
                 path=None, predicates=(),
                 severity=_SEVERITY[self.g.value(shape, SH.severity, default=SH.Violation)],  # type: ignore[index]
                 message=str(self.g.value(shape, SH.message) or ""), min_count=None, max_count=None,
-                value_tests=tuple(self.value_test(p, v) for p, v in own), sparql=(),
+                value_tests=tuple(self.value_test(p, v) for p, v in own if p != SH.sparql),
+                sparql=tuple(self.sparql_check(v, None) for p, v in own if p == SH.sparql),
             ),
         )  # fmt: skip
+
+    def sparql_check(self, constraint: Node, path: Node | None) -> _SparqlCheck:
+        text = str(self.g.value(constraint, SH.select)).replace("$this", "?this")
+        if path is not None:
+            text = text.replace("$PATH", f"<{path}>")
+        return _SparqlCheck(self.prefixes + text, str(self.g.value(constraint, SH.message)))
 
     def property_check(self, shape: Node) -> _PropertyCheck:
         g = self.g
@@ -178,8 +185,7 @@ class _Compiler:
             elif parameter == SH.maxCount:
                 max_count = int(value)
             elif parameter == SH.sparql:
-                text = str(g.value(value, SH.select)).replace("$this", "?this").replace("$PATH", f"<{path}>")
-                sparql.append(_SparqlCheck(self.prefixes + text, str(g.value(value, SH.message))))
+                sparql.append(self.sparql_check(value, path))
             else:
                 value_tests.append(self.value_test(parameter, value))
         return _PropertyCheck(
@@ -338,11 +344,13 @@ def validate(triples: Sequence[tuple[Node, Node, Node]], store: ox.Store | None 
             store = ox.Store()
             store.extend(_to_ox_quads(index))
         for prop, sparql, focus_iris in sparql_checks:
-            results.extend(_run_sparql(store, prop, sparql, focus_iris))
+            results.extend(_run_sparql(store, prop, sparql, focus_iris, index))
     return sorted(set(results), key=sort_key)
 
 
-def _run_sparql(store: ox.Store, prop: _PropertyCheck, check: _SparqlCheck, focus: set[str]) -> list[ShaclResult]:
+def _run_sparql(
+    store: ox.Store, prop: _PropertyCheck, check: _SparqlCheck, focus: set[str], index: Index
+) -> list[ShaclResult]:
     solutions = store.query(check.query, use_default_graph_as_union=True)
     assert isinstance(solutions, ox.QuerySolutions)
     names = [v.value for v in solutions.variables]
@@ -351,24 +359,43 @@ def _run_sparql(store: ox.Store, prop: _PropertyCheck, check: _SparqlCheck, focu
         this = row["this"]
         if this is None or this.value not in focus:
             continue
-        bound = {n: row[n] for n in names if row[n] is not None}
-        message = _fill_message(check.message, bound)
+        bound = {n: _as_written(row[n], index) for n in names if row[n] is not None}
         value = bound.get("value")
         results.append(
             ShaclResult(
-                focus=this.value, path=prop.path, severity=prop.severity, message=message,
-                component=str(SH.SPARQLConstraintComponent), value=None if value is None else value.value,
+                focus=this.value, path=prop.path, severity=prop.severity, message=_fill_message(check.message, bound),
+                component=str(SH.SPARQLConstraintComponent), value=value,
             )
         )  # fmt: skip
     return results
 
 
-def _fill_message(template: str, bound: dict[str, Any]) -> str:
+def _as_written(term: Any, index: Index) -> str:
+    """A solution's term as the data writes it: Oxigraph keeps numbers in canonical form ("45.0" -> "45")."""
+    if isinstance(term, ox.Literal) and term.datatype.value in _NUMERIC:
+        for by_predicate in index.values():
+            for values in by_predicate.values():
+                for v in values:
+                    if isinstance(v, Literal) and str(v.datatype) == term.datatype.value and _same_number(v, term):
+                        return str(v)
+    return str(term.value)
+
+
+_NUMERIC = {str(XSD[t]) for t in ("decimal", "double", "float", "integer", "int", "long", "nonNegativeInteger")}
+
+
+def _same_number(v: Literal, term: ox.Literal) -> bool:
+    try:
+        return float(v) == float(term.value)
+    except (TypeError, ValueError):
+        return False
+
+
+def _fill_message(template: str, bound: dict[str, str]) -> str:
     """The message with its {?var} / {$var} placeholders replaced by the solution's values."""
 
     def value(match: re.Match[str]) -> str:
-        term = bound.get(match.group(1))
-        return "" if term is None else str(term.value)
+        return bound.get(match.group(1), "")
 
     return re.sub(r"\{[?$](\w+)\}", value, template)
 
