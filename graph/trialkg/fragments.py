@@ -188,17 +188,21 @@ def shared_triples(stems: Sequence[Path]) -> list[bytes]:
     """Every document's shared-node N-Triples lines, each once, sorted."""
     seen: set[bytes] = set()
     lines = []
-    for stem in stems:
-        path = fragment_path(stem, "shared")
-        if not path.exists():
-            continue
-        with open(path, "rb") as fh:
-            for line in fh:
-                digest = hashlib.blake2b(line, digest_size=16).digest()
-                if digest not in seen:
-                    seen.add(digest)
-                    lines.append(line)
+    for line in _fragment_lines(stems, "shared"):
+        digest = hashlib.blake2b(line, digest_size=16).digest()
+        if digest not in seen:
+            seen.add(digest)
+            lines.append(line)
     return sorted(lines)
+
+
+def _fragment_lines(stems: Sequence[Path], fmt: str) -> Iterator[bytes]:
+    """The lines of every document's `fmt` fragment, in input order."""
+    for stem in stems:
+        path = fragment_path(stem, fmt)
+        if path.exists():
+            with open(path, "rb") as fh:
+                yield from fh
 
 
 def _concat(stems: Sequence[Path], fmt: str, out: IO[bytes], between: bytes = b"") -> bool:
@@ -242,14 +246,9 @@ def write_jsonld(stems: Sequence[Path], shared: list[bytes], path: Path) -> None
         fh.write(jsonld_head())
         nodes = jsonld_nodes(_parse_lines(shared))
         wrote = False
-        for stem in stems:
-            fragment = fragment_path(stem, "jsonld")
-            if not fragment.exists():
-                continue
-            with open(fragment, "rb") as lines:
-                for line in lines:
-                    fh.write((b",\n" if wrote else b"") + line.rstrip(b"\n"))
-                    wrote = True
+        for line in _fragment_lines(stems, "jsonld"):
+            fh.write((b",\n" if wrote else b"") + line.rstrip(b"\n"))
+            wrote = True
         for node in nodes:
             fh.write((b",\n" if wrote else b"") + node.encode("utf-8"))
             wrote = True
@@ -268,20 +267,15 @@ def nquads_shards(stems: Sequence[Path], out_dir: Path, shard_size: int | None) 
     out: IO[bytes] | None = None
     count = 0
     try:
-        for stem in stems:
-            fragment = fragment_path(stem, "nq")
-            if not fragment.exists():
-                continue
-            with open(fragment, "rb") as lines:
-                for line in lines:
-                    if out is None or count >= shard_size:
-                        if out is not None:
-                            out.close()
-                        shards.append(out_dir / shard_name(len(shards) + 1))
-                        out = open(shards[-1], "wb")  # noqa: SIM115
-                        count = 0
-                    out.write(line)
-                    count += 1
+        for line in _fragment_lines(stems, "nq"):
+            if out is None or count >= shard_size:
+                if out is not None:
+                    out.close()
+                shards.append(out_dir / shard_name(len(shards) + 1))
+                out = open(shards[-1], "wb")  # noqa: SIM115
+                count = 0
+            out.write(line)
+            count += 1
     finally:
         if out is not None:
             out.close()
