@@ -246,15 +246,36 @@ def fast_queries(out: Path, trials: list[str], related_sample: int, ranked: bool
     return figures
 
 
-def served_queries(out: Path, trials: list[str]) -> tuple[float, float]:
+def served_queries(out: Path, trials: list[str]) -> dict[str, tuple[float, float]]:
+    """Related-query latency through the oxigraph server alone and through `trialkg serve` (its proxy)."""
+    figures = {}
     with OxigraphServer(out / "oxigraph", read_only=True) as server:
-        server.query(bound(RELATED_QUERY, trials[0]))  # warm-up
-        latencies = []
-        for trial in trials:
-            start = time.perf_counter()
-            server.query(bound(RELATED_QUERY, trial))
-            latencies.append(time.perf_counter() - start)
+        figures["oxigraph"] = _latencies(server, trials)
+    with TrialkgServe(out) as server:
+        figures["trialkg serve"] = _latencies(server, trials)
+    return figures
+
+
+def _latencies(server: OxigraphServer, trials: list[str]) -> tuple[float, float]:
+    server.query(bound(RELATED_QUERY, trials[0]))  # warm-up
+    latencies = []
+    for trial in trials:
+        start = time.perf_counter()
+        server.query(bound(RELATED_QUERY, trial))
+        latencies.append(time.perf_counter() - start)
     return percentiles(latencies)
+
+
+class TrialkgServe(OxigraphServer):
+    """`trialkg serve` on loopback (its proxy in front of `oxigraph serve-read-only`)."""
+
+    def __init__(self, graph_dir: Path) -> None:  # noqa: D107 - same protocol as OxigraphServer
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "trialkg", "serve", "--graph", str(graph_dir), "--port", str(self.port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.url = f"http://127.0.0.1:{self.port}"
 
 
 def server_load(out: Path, work: Path) -> dict:
@@ -290,12 +311,14 @@ ds = rdflib.Dataset(default_union=True)
 ds.parse(nq, format="nquads")
 parse = time.perf_counter() - start
 triples = len(ds)
-start = time.perf_counter()
 graph = rdflib.Graph()
 for s, p, o, _g in ds.quads((None, None, None, None)):
     graph.add((s, p, o))
-graph.serialize(ttl, format="turtle")
-serialize = time.perf_counter() - start
+serialize = None
+if len(graph) <= int(sys.argv[5]):  # rdflib's Turtle serialiser slows down badly on big graphs
+    start = time.perf_counter()
+    graph.serialize(ttl, format="turtle")
+    serialize = time.perf_counter() - start
 prepared = rdflib.plugins.sparql.prepareQuery(query)
 lat = []
 for t in trials:
@@ -306,14 +329,14 @@ print(json.dumps({"parse": parse, "quads": triples, "turtle": serialize, "latenc
 """
 
 
-def naive_path(out: Path, work: Path, trials: list[str]) -> dict:
+def naive_path(out: Path, work: Path, trials: list[str], turtle_max: int) -> dict:
     script = work / "naive.py"
     script.write_text(NAIVE_SCRIPT)
     query_file = work / "related.rq"
     query_file.write_text(RELATED_QUERY)
     result, seconds, peak = run_measured(
         [sys.executable, str(script), str(out / "trialkg.nq"), str(work / "naive.ttl"), json.dumps(trials),
-         str(query_file)]
+         str(query_file), str(turtle_max)]
     )  # fmt: skip
     if result.returncode:
         return {"error": result.stderr[-500:]}
@@ -362,12 +385,14 @@ def rows(results: dict[int, dict]) -> Iterator[tuple[str, ...]]:
     yield row("load into oxigraph server (HTTP POST)", lambda r: f"{r['load']['http_seconds']:.1f} s")
     yield row("load with `oxigraph load` (offline bulk)", lambda r: f"{r['load']['bulk_seconds']:.1f} s")
     yield row("related SPARQL in-process p50/p95", lambda r: ms(r["queries"]["sparql_related"]))
-    yield row("related SPARQL via oxigraph server p50/p95", lambda r: ms(r["served"]))
+    yield row("related SPARQL via oxigraph server p50/p95", lambda r: ms(r["served"]["oxigraph"]))
+    yield row("related SPARQL via `trialkg serve` p50/p95", lambda r: ms(r["served"]["trialkg serve"]))
     yield row("ranked `related` entity graph load", lambda r: f"{r['queries']['entity_graph_seconds']:.1f} s")
     yield row("ranked `related` p50/p95", lambda r: ms(r["queries"]["ranked_related"]))
     yield row("NAIVE rdflib parse N-Quads", lambda r: f"{r['naive']['parse']:.1f} s "
               f"({r['naive']['quads'] / r['naive']['parse']:,.0f} quads/s)")  # fmt: skip
-    yield row("  rdflib Turtle export", lambda r: f"{r['naive']['turtle']:.1f} s")
+    yield row("  rdflib Turtle export", lambda r: "not run (too slow)" if r["naive"]["turtle"] is None
+              else f"{r['naive']['turtle']:.1f} s")  # fmt: skip
     yield row("  peak RSS", lambda r: mb(r["naive"]["peak_rss"]))
     yield row("  related SPARQL p50/p95", lambda r: ms(r["naive"]["sparql_related"]))
 
@@ -378,6 +403,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/trialkg-scale"))
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--naive-max", type=int, default=10000, help="largest size the rdflib path runs at")
+    parser.add_argument("--naive-turtle-max", type=int, default=1_000_000,
+                        help="largest graph (triples) rdflib's Turtle serialiser is timed on")  # fmt: skip
     parser.add_argument("--queries", type=int, default=200, help="trials sampled for query latency")
     parser.add_argument("--ranked", type=int, default=50, help="trials sampled for ranked `related` latency")
     parser.add_argument("--ranked-max", type=int, default=10000,
@@ -396,7 +423,7 @@ def main() -> None:
         r["served"] = served_queries(out, trials)
         r["load"] = server_load(out, args.work)
         if size <= args.naive_max:
-            r["naive"] = naive_path(out, args.work, trials[:20])
+            r["naive"] = naive_path(out, args.work, trials[:20], args.naive_turtle_max)
         results[size] = r
         if args.json:
             args.json.write_text(json.dumps(results, indent=2))
