@@ -6,8 +6,9 @@ returns them, so the records stay realistic and every trial is distinct.
 
 Fast path: `trialkg build` (worker processes, compiled SHACL shapes, Oxigraph serialisers and
 store), queries on the on-disk Oxigraph store in-process and through an `oxigraph` server.
-Naive path: rdflib's in-memory Dataset parsing the same N-Quads, rdflib's Turtle serialiser and
-SPARQL engine (run only up to --naive-max trials: at 100k it needs tens of GB).
+Naive path: the same N-Quads into trialkg's rdflib back end (`trialkg.backends.RdflibBackend`, the
+in-memory Dataset), rdflib's Turtle serialiser and SPARQL engine, the same query through the same
+interface (run only up to --naive-max trials: at 100k it needs tens of GB).
 
     python benchmarks/scale.py --sizes 1000 10000 100000 --work /tmp/trialkg-scale
 
@@ -304,28 +305,28 @@ def server_load(out: Path, work: Path) -> dict:
 
 NAIVE_SCRIPT = r"""
 import json, sys, time, rdflib
+from trialkg.backends import RdflibBackend
 nq, ttl, trials = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 query = open(sys.argv[4]).read()
 start = time.perf_counter()
-ds = rdflib.Dataset(default_union=True)
-ds.parse(nq, format="nquads")
+backend = RdflibBackend()
+backend.load_nquads(nq)
 parse = time.perf_counter() - start
-triples = len(ds)
+quads = len(backend)
 graph = rdflib.Graph()
-for s, p, o, _g in ds.quads((None, None, None, None)):
+for s, p, o, _g in backend.dataset.quads((None, None, None, None)):
     graph.add((s, p, o))
 serialize = None
 if len(graph) <= int(sys.argv[5]):  # rdflib's Turtle serialiser slows down badly on big graphs
     start = time.perf_counter()
     graph.serialize(ttl, format="turtle")
     serialize = time.perf_counter() - start
-prepared = rdflib.plugins.sparql.prepareQuery(query)
 lat = []
 for t in trials:
     start = time.perf_counter()
-    list(graph.query(prepared, initBindings={"trial": rdflib.URIRef(t)}))
+    backend.select(query, {"trial": t})
     lat.append(time.perf_counter() - start)
-print(json.dumps({"parse": parse, "quads": triples, "turtle": serialize, "latencies": lat}))
+print(json.dumps({"parse": parse, "quads": quads, "turtle": serialize, "latencies": lat}))
 """
 
 
