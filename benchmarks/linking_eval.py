@@ -57,9 +57,12 @@ def main() -> int:
     curated = list(L.curated_entries(L.data_path("synonyms.tsv")))
     xrefs = L.read_xrefs(L.data_path("xrefs.tsv"))
     if args.write_labelled:
-        lines = ["# Labelled mention -> MeSH links from ClinicalTrials.gov records (public domain) in shared/ctgov:",
-                 "# the registry's own browse-module pairings (trialkg.mesh exact/inverted/as-found/sole).",
-                 "# Made by benchmarks/linking_eval.py --write-labelled.", "nct_id\tkind\tmention\tmesh_uis"]
+        lines = [
+            "# Labelled mention -> MeSH links from ClinicalTrials.gov records (public domain) in shared/ctgov:",
+            "# the registry's own browse-module pairings (trialkg.mesh exact/inverted/as-found/sole).",
+            "# Made by benchmarks/linking_eval.py --write-labelled.",
+            "nct_id\tkind\tmention\tmesh_uis",
+        ]
         lines += [f"{t}\t{k}\t{n}\t{' '.join(sorted(u))}" for (t, k, n), u in sorted(truth.items())]
         args.write_labelled.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -83,8 +86,10 @@ def main() -> int:
             for lk in links:
                 method_counts[lk.method]["made"] += 1
                 method_counts[lk.method]["correct"] += lk.ui in uis
-    print(f"{len(truth)} labelled mentions in {len(by_trial)} trials, leave-one-trial-out "
-          f"({time.perf_counter() - start:.1f} s)\n")
+    print(
+        f"{len(truth)} labelled mentions in {len(by_trial)} trials, leave-one-trial-out "
+        f"({time.perf_counter() - start:.1f} s)\n"
+    )
     print("| links | kind | truth pairs | links made | precision | recall |")
     print("|---|---|---|---|---|---|")
     for (scope, group), c in sorted(counts.items(), key=lambda kv: (kv[0][0] != "all links", kv[0][1] != "all", kv[0])):

@@ -16,7 +16,10 @@ class TK(DefinedNamespace):
     Arm: URIRef
     Condition: URIRef
     ConditionStatement: URIRef
+    DerivedMention: URIRef
+    DoseRegimen: URIRef
     EligibilityCriterion: URIRef
+    EntityLink: URIRef
     Identifier: URIRef
     Intervention: URIRef
     InterventionConcept: URIRef
@@ -50,16 +53,32 @@ class TK(DefinedNamespace):
     conditionStatement: URIRef
     country: URIRef
     criterionType: URIRef
+    cyclesMax: URIRef
+    cyclesMin: URIRef
+    department: URIRef
+    derivedCondition: URIRef
+    derivedConditionMention: URIRef
+    derivedFromField: URIRef
+    derivedIntervention: URIRef
+    derivedInterventionMention: URIRef
     description: URIRef
     detailedDescription: URIRef
     doi: URIRef
+    doseAmount: URIRef
+    doseAmountMax: URIRef
+    doseBasis: URIRef
+    doseRegimen: URIRef
+    doseUnit: URIRef
+    durationDays: URIRef
     eligibilityCriterion: URIRef
     enrollment: URIRef
+    entityLink: URIRef
     facility: URIRef
     fdaRegulatedDevice: URIRef
     fdaRegulatedDrug: URIRef
     fileName: URIRef
     firstPosted: URIRef
+    frequency: URIRef
     hasDataMonitoringCommittee: URIRef
     hasResults: URIRef
     healthyVolunteers: URIRef
@@ -68,6 +87,7 @@ class TK(DefinedNamespace):
     intervention: URIRef
     interventionConcept: URIRef
     interventionModel: URIRef
+    interventionRole: URIRef
     interventionType: URIRef
     ipdSharing: URIRef
     ipdSharingDescription: URIRef
@@ -76,6 +96,10 @@ class TK(DefinedNamespace):
     lastUpdatePosted: URIRef
     latitude: URIRef
     leadSponsor: URIRef
+    linkConfidence: URIRef
+    linkMethod: URIRef
+    linkRelation: URIRef
+    linkTarget: URIRef
     listedRelatedTrial: URIRef
     listedTrial: URIRef
     location: URIRef
@@ -83,6 +107,7 @@ class TK(DefinedNamespace):
     masking: URIRef
     maximumAge: URIRef
     measure: URIRef
+    mentionOf: URIRef
     meshCondition: URIRef
     meshConditionAncestor: URIRef
     meshDescriptor: URIRef
@@ -116,6 +141,8 @@ class TK(DefinedNamespace):
     responsiblePartyAffiliation: URIRef
     responsiblePartyName: URIRef
     responsiblePartyType: URIRef
+    restDays: URIRef
+    route: URIRef
     score: URIRef
     scorer: URIRef
     secondaryIdentifier: URIRef
@@ -123,6 +150,7 @@ class TK(DefinedNamespace):
     sex: URIRef
     sha256: URIRef
     sharedEntity: URIRef
+    siteOrganization: URIRef
     siteStatus: URIRef
     sourceFormat: URIRef
     startDate: URIRef

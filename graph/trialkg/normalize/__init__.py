@@ -1,0 +1,144 @@
+"""Entity normalisation: a trial's condition, intervention and organisation mentions -> canonical entities.
+
+`link_trial` is what mapping.py (the graph) and record.py (`show --json`) both call, so the
+graph and the record always agree on which node and which codes a mention gets.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .. import iri
+from ..mesh import pair_mesh
+from ..model import MeshTerm, Trial
+from .lexicon import Lexicon, default_lexicon
+from .linking import GENERIC_KEYS, Link, primary, registry_link, resolve
+from .text import key
+
+#: A derived mention says "the text names it", not "the trial is about it": capped below stated links.
+DERIVED_CONFIDENCE = 0.6
+
+#: Fields a derived mention may come from, in the order they are read.
+DERIVATION_FIELDS = ("brief_title", "official_title", "brief_summary")
+
+_MAX_NGRAM = 6
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One stated (or derived) name, its links best first, and the descriptor that names its shared node."""
+
+    text: str
+    links: tuple[Link, ...]
+    primary: Link | None
+    #: For a derived mention: the field it was read from.
+    field: str | None = None
+
+    def codes(self, lexicon: Lexicon) -> list[str]:
+        """CURIEs: the linked MeSH descriptors, and the external ids of the primary one."""
+        out = [mesh_curie(lk.ui) for lk in self.links]
+        if self.primary:
+            out += [x.curie for x in lexicon.xrefs.get(self.primary.ui, ())]
+        return out
+
+
+def mesh_curie(ui: str) -> str:
+    """>>> mesh_curie("D000007172")
+    'MESH:D007172'
+    """
+    return "MESH:" + iri.mesh(ui).rsplit("/", 1)[-1]
+
+
+def _short(ui: str) -> str:
+    return iri.mesh(ui).rsplit("/", 1)[-1]
+
+
+def link_mentions(
+    names: list[str],
+    kind: str,
+    meshes: tuple[MeshTerm, ...],
+    leaves: tuple,
+    lexicon: Lexicon,  # type: ignore[type-arg]
+) -> list[Mention]:
+    """Each stated name's links: the registry's own pairing for this trial first, else the lexicon."""
+    valid = tuple(m for m in meshes if iri.is_mesh_ui(m.id))
+    registry: dict[int, list[Link]] = {}
+    for p in pair_mesh(names, valid, leaves):
+        registry.setdefault(p.name_index, []).append(
+            registry_link(_short(p.descriptor.id), p.descriptor.term, p.method)
+        )
+    out = []
+    for i, name in enumerate(names):
+        links = tuple(registry.get(i, ())) or resolve(name, kind, lexicon)
+        out.append(Mention(name, links, primary(links)))
+    return out
+
+
+def derive_mentions(trial: Trial, kind: str, lexicon: Lexicon) -> list[Mention]:
+    """Names of `kind` the title and summary contain, for a trial that states none: method "derived".
+
+    Longest lexicon names first, whole words only, each descriptor once, generic words never.
+    """
+    seen: set[str] = set()
+    out: list[Mention] = []
+    for field in DERIVATION_FIELDS:
+        text = getattr(trial, field)
+        if not isinstance(text, str):
+            continue
+        for sentence in re.split(r"[.;:!?()\[\]]|\s-\s", text):
+            for phrase in _longest_phrases(key(sentence).split(), kind, lexicon):
+                links = resolve(phrase, kind, lexicon)
+                top = primary(links)
+                if top is None or top.ui in seen:
+                    continue
+                seen.add(top.ui)
+                derived = tuple(
+                    Link(lk.ui, lk.label, "derived", min(DERIVED_CONFIDENCE, lk.confidence), lk.relation, lk.evidence)
+                    for lk in links
+                )
+                out.append(Mention(phrase, derived, top, field))
+    return out
+
+
+def _longest_phrases(words: list[str], kind: str, lexicon: Lexicon) -> list[str]:
+    found, i = [], 0
+    while i < len(words):
+        for j in range(min(len(words), i + _MAX_NGRAM), i, -1):
+            phrase = " ".join(words[i:j])
+            if len(phrase) >= 3 and phrase not in GENERIC_KEYS and (kind, phrase) in lexicon.entries:
+                found.append(phrase)
+                i = j
+                break
+        else:
+            i += 1
+    return found
+
+
+@dataclass(frozen=True)
+class TrialLinks:
+    conditions: list[Mention]
+    interventions: list[Mention]
+    derived_conditions: list[Mention]
+    derived_interventions: list[Mention]
+
+
+def link_trial(trial: Trial, all_intervention_names: list[str], lexicon: Lexicon | None = None) -> TrialLinks:
+    """Every mention of the trial linked; derived ones only where the trial states none of that kind."""
+    lex = lexicon or default_lexicon()
+    conditions = link_mentions(list(trial.conditions), "condition", trial.condition_meshes,
+                               trial.condition_mesh_leaves, lex)  # fmt: skip
+    interventions = link_mentions(all_intervention_names, "intervention", trial.intervention_meshes,
+                                  trial.intervention_mesh_leaves, lex)  # fmt: skip
+    return TrialLinks(
+        conditions,
+        interventions,
+        [] if trial.conditions else derive_mentions(trial, "condition", lex),
+        [] if all_intervention_names else derive_mentions(trial, "intervention", lex),
+    )
+
+
+def codes(mentions: list[Mention], lexicon: Lexicon | None = None) -> list[str]:
+    """The sorted, distinct CURIEs of mentions (what `show` prints as condition_codes...)."""
+    lex = lexicon or default_lexicon()
+    return sorted({c for m in mentions for c in m.codes(lex)})

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .lexicon import SOURCE_METHOD, Entry, Lexicon, default_lexicon
-from .text import key, sorted_key, strip_qualifiers, strip_salt
+from .text import key, rewrite, sorted_key, strip_qualifiers, strip_salt
 
 #: Methods, as written in the graph (trialkg:linkMethod).
-METHODS = ("registry-provided", "exact", "synonym", "fuzzy", "derived")
+METHODS = ("registry-provided", "exact", "synonym", "fuzzy", "partial", "derived")
 
 #: A link at least this sure, and the only best one, names the shared node (see iri.condition_entity).
 MINT_THRESHOLD = 0.85
@@ -83,7 +83,14 @@ def _resolve(mention: str, kind: str, lex: Lexicon) -> tuple[Link, ...]:
             if found:
                 break
     if not found:
+        variant = rewrite(mention)
+        if variant != k:
+            found = _from_entries(lex.by_sorted.get((kind, " ".join(sorted(variant.split()))), ()), "synonym",
+                                  variant, penalty=0.05)  # fmt: skip
+    if not found:
         found = _fuzzy(k, kind, lex)
+    if not found:
+        found = _contained(k, kind, lex)
     return tuple(sorted(found, key=lambda lk: (-lk.confidence, lk.ui)))
 
 
@@ -117,11 +124,60 @@ def _fuzzy(k: str, kind: str, lex: Lexicon) -> list[Link]:
     if not best:
         return []
     top_ratio = max(r for r, _ in best)
-    links = [lk for r, c in best if r == top_ratio for lk in _from_entries(lex.by_sorted.get((kind, c), ()), "fuzzy", c)]
+    links = [
+        lk for r, c in best if r == top_ratio for lk in _from_entries(lex.by_sorted.get((kind, c), ()), "fuzzy", c)
+    ]
     if len({lk.ui for lk in links}) != 1:
         return []  # nothing usable, or equally close names of different descriptors: no guess
     lk = max(links, key=lambda x: x.confidence)
     return [Link(lk.ui, lk.label, "fuzzy", round(min(lk.confidence, top_ratio) * 0.9, 3), "closeMatch", lk.evidence)]
+
+
+#: Descriptor names too general to stand for a longer mention that contains them.
+GENERIC_KEYS = frozenset(
+    {
+        "syndrome",
+        "disease",
+        "diseases",
+        "chronic disease",
+        "pain",
+        "disorder",
+        "infection",
+        "infections",
+        "neoplasms",
+        "cancer",
+        "therapy",
+        "drug",
+        "placebo",
+        "placebos",
+    }
+)
+PARTIAL_CONFIDENCE = 0.7
+
+
+def _contained(k: str, kind: str, lex: Lexicon) -> list[Link]:
+    """Names the mention contains as whole words ("Stage I Prostate Cancer" holds "prostate cancer").
+
+    The descriptor is broader than the mention (skos:broadMatch), and the link is never sure enough to
+    name the shared node. Only the longest names found are kept, so "leukemia" gives way to "acute leukemia".
+    """
+    words = k.split()
+    spans: list[tuple[int, int, str]] = []
+    for i in range(len(words)):
+        for j in range(len(words), i, -1):
+            if j - i == len(words):
+                continue
+            sub = " ".join(words[i:j])
+            if sub in GENERIC_KEYS or len(sub) < 4 or (kind, sub) not in lex.entries:
+                continue
+            spans.append((i, j, sub))
+            break
+    kept = [s for s in spans if not any(o[0] <= s[0] and s[1] <= o[1] and o != s for o in spans)]
+    links: dict[str, Link] = {}
+    for _i, _j, sub in kept:
+        for lk in _from_entries(lex.entries[(kind, sub)], "partial", sub):
+            links.setdefault(lk.ui, Link(lk.ui, lk.label, "partial", PARTIAL_CONFIDENCE, "broadMatch", lk.evidence))
+    return list(links.values())
 
 
 def _words_close(a: list[str], b: list[str]) -> bool:
@@ -152,7 +208,9 @@ def _sorted_keys(lex: Lexicon, kind: str, n_words: int) -> tuple[str, ...]:
 def registry_link(ui: str, label: str, registry_method: str) -> Link:
     """The link the registry itself gave (its browse module, paired by trialkg.mesh)."""
     relation = "closeMatch" if registry_method == "registry-overlap" else "exactMatch"
-    return Link(ui, label, "registry-provided", REGISTRY_CONFIDENCE.get(registry_method, 0.6), relation, registry_method)
+    return Link(
+        ui, label, "registry-provided", REGISTRY_CONFIDENCE.get(registry_method, 0.6), relation, registry_method
+    )
 
 
 def primary(links: Sequence[Link]) -> Link | None:

@@ -112,3 +112,19 @@ def strip_salt(words: str) -> str:
     while len(parts) > 1 and parts[-1] in SALT_WORDS:
         parts.pop()
     return " ".join(parts)
+
+
+#: Word swaps between everyday names and MeSH's headings ("kidney cancer" is MeSH's "Kidney Neoplasms").
+_REWRITES = {"cancer": "neoplasms", "cancers": "neoplasms", "tumor": "neoplasms", "tumors": "neoplasms",
+             "tumour": "neoplasms", "tumours": "neoplasms", "disorder": "disorders", "s": ""}  # fmt: skip
+_PARENTHESIS = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def rewrite(text: str) -> str:
+    """A variant key: a trailing "(ABBR)" dropped, possessive "'s" dropped, everyday words in MeSH's form.
+
+    >>> rewrite("Kidney Cancer"), rewrite("Type 2 Diabetes Mellitus (T2DM)"), rewrite("Crohn's Disease")
+    ('kidney neoplasms', 'type 2 diabetes mellitus', 'crohn disease')
+    """
+    words = fold(_PARENTHESIS.sub("", text)).split()
+    return " ".join(w for w in (_REWRITES.get(w, w) for w in words) if w)
