@@ -25,7 +25,7 @@ from .model import (
     SourceDocument,
     Trial,
 )
-from .normalize import Mention, TrialLinks, link_trial
+from .normalize import Mention, TrialLinks, all_interventions, link_trial
 from .normalize.dosage import intervention_role, parse_regimen
 from .normalize.lexicon import Lexicon, default_lexicon
 from .normalize.orgs import read_org
@@ -193,7 +193,7 @@ def map_trial(trial: Trial, *, lexicon: Lexicon | None = None) -> MappedTrial:
         if official.role is not None:
             add((node, TK.officialRole, _code("OfficialRole", official.role)))
 
-    interventions = _all_interventions(trial)
+    interventions = all_interventions(trial)
     links = link_trial(trial, [i.name for i in interventions], lex)
     for n, (name, mention) in enumerate(zip(trial.conditions, links.conditions, strict=True), 1):
         node = URIRef(iri.child(t, "condition", n))
@@ -315,18 +315,6 @@ def _mesh_descriptor(mesh: MeshTerm) -> Iterator[Triple]:
     yield (node, RDFS.label, Literal(mesh.term))
 
 
-def _all_interventions(trial: Trial) -> tuple[Intervention, ...]:
-    """The trial's interventions plus any an arm names that the list lacks: an arm's intervention is one."""
-    known = {i.name for i in trial.interventions}
-    extra = [
-        Intervention(name=name)
-        for arm in trial.arms
-        for name in arm.intervention_names
-        if name not in known and not known.add(name)  # type: ignore[func-returns-value]
-    ]
-    return trial.interventions + tuple(extra)
-
-
 def _map_interventions(
     t: URIRef, trial: Trial, interventions: tuple[Intervention, ...], links: TrialLinks, out: list[Triple], lex: Lexicon
 ) -> dict[str, URIRef]:
@@ -378,7 +366,7 @@ def _regimen(node: URIRef, description: str | None) -> Iterator[Triple]:
     for name, (pred, datatype) in _REGIMEN_FIELDS.items():
         value = getattr(regimen, name)
         if value is not None:
-            literal = f"{value:g}" if isinstance(value, float) else value
+            literal = f"{value:.6f}".rstrip("0").rstrip(".") if isinstance(value, float) else value
             yield (reg, pred, Literal(literal, datatype=None if datatype == XSD.string else datatype))
 
 

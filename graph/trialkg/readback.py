@@ -23,6 +23,9 @@ _TK = iri.ONTOLOGY
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 _DERIVED_FROM = "http://www.w3.org/ns/prov#wasDerivedFrom"
+_EXACT_MATCH = "http://www.w3.org/2004/02/skos/core#exactMatch"
+#: Pseudo-predicate under which the codes trial_codes.rq finds are kept, by kind.
+_CODES_OF = "codes:"
 
 #: Record key -> ontology property, for single-valued literals on the trial.
 _SCALARS = {
@@ -107,6 +110,10 @@ def read_trial(store: ox.Store, trial: str) -> dict[str, Any]:
         graphs[row["g"]].add(trial, row["p"], row["o"])
     for row in select(store, "trial_nodes", binding):
         graphs[row["g"]].add(row["node"], row["p"], row["o"])
+    for row in select(store, "trial_codes", binding):
+        curie = iri.curie_of(row["target"])
+        if curie:
+            graphs[row["g"]].add(trial, _CODES_OF + row["kind"], curie)
 
     return merge_records(trial, [_record_from_graph(g, trial) for g in graphs.values()])
 
@@ -144,8 +151,9 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
     for role, prop in (("LEAD_SPONSOR", "leadSponsor"), ("COLLABORATOR", "collaborator"), (None, "organization")):
         for org in g.all(t, tk + prop):
             agency = g.one(org, tk + "agencyClass")
+            ids = sorted(c for c in (iri.curie_of(x) for x in g.all(org, _EXACT_MATCH)) if c)
             orgs.append({"name": g.one(org, _RDFS_LABEL), "role": role,
-                         "agency_class": _code_value(agency) if agency else None})  # fmt: skip
+                         "agency_class": _code_value(agency) if agency else None, "ids": ids})  # fmt: skip
     rec["organizations"] = orgs
     rec["lead_sponsor"] = next((o["name"] for o in orgs if o["role"] == "LEAD_SPONSOR"), None)
     rec["collaborators"] = [o["name"] for o in orgs if o["role"] == "COLLABORATOR"]
@@ -160,6 +168,8 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
         for n in g.ordered(t, tk + "official")
     ]  # fmt: skip
     rec["conditions"] = [g.one(n, tk + "name") for n in g.ordered(t, tk + "conditionStatement")]
+    for kind in ("condition", "intervention", "derived_condition", "derived_intervention"):
+        rec[f"{kind}_codes"] = sorted(set(g.all(t, _CODES_OF + kind)))
 
     interventions = g.ordered(t, tk + "intervention")
     rec["interventions"] = [
@@ -195,8 +205,12 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
         for n in g.ordered(t, tk + "location")
     ]  # fmt: skip
     rec["references"] = [
-        {"citation": g.one(n, tk + "citation"), "pmid": g.one(n, tk + "pmid"), "doi": g.one(n, tk + "doi"),
-         "type": _code_or_none(g.one(n, tk + "referenceType"))}
+        {
+            "citation": g.one(n, tk + "citation"),
+            "pmid": g.one(n, tk + "pmid"),
+            "doi": g.one(n, tk + "doi"),
+            "type": _code_or_none(g.one(n, tk + "referenceType")),
+        }
         for n in g.ordered(t, tk + "reference")
     ]
     return rec

@@ -11,6 +11,8 @@ from typing import Any
 
 from . import iri
 from .model import Trial
+from .normalize import record_codes
+from .normalize.orgs import read_org
 
 #: Contract keys, in the contract's order; `show --json` prints them first, extras after.
 CONTRACT_KEYS = (
@@ -32,6 +34,7 @@ EXTRA_KEYS = (
     "primary_completion_date", "other_outcomes", "nct_id_aliases", "see_also_links",
     "responsible_party", "ipd_sharing", "ipd_sharing_description",
     "condition_meshes", "condition_mesh_ancestors", "intervention_meshes", "intervention_mesh_ancestors",
+    "condition_codes", "intervention_codes", "derived_condition_codes", "derived_intervention_codes",
 )  # fmt: skip
 
 
@@ -67,8 +70,12 @@ def to_record(trial: Trial, *, trial_id: str, sources: list[str]) -> dict[str, A
             for i in t.interventions
         ],
         "arms": [
-            {"label": a.label, "description": a.description, "intervention_names": list(a.intervention_names),
-             "type": _code(a.type)}
+            {
+                "label": a.label,
+                "description": a.description,
+                "intervention_names": list(a.intervention_names),
+                "type": _code(a.type),
+            }
             for a in t.arms
         ],
         "allocation": _code(t.allocation),
@@ -84,8 +91,16 @@ def to_record(trial: Trial, *, trial_id: str, sources: list[str]) -> dict[str, A
         "primary_outcomes": [_outcome(o) for o in t.primary_outcomes],
         "secondary_outcomes": [_outcome(o) for o in t.secondary_outcomes],
         "locations": [
-            {"facility": loc.facility, "city": loc.city, "state": loc.state, "country": loc.country,
-             "zip": loc.zip, "status": _code(loc.status), "latitude": loc.latitude, "longitude": loc.longitude}
+            {
+                "facility": loc.facility,
+                "city": loc.city,
+                "state": loc.state,
+                "country": loc.country,
+                "zip": loc.zip,
+                "status": _code(loc.status),
+                "latitude": loc.latitude,
+                "longitude": loc.longitude,
+            }
             for loc in t.locations
         ],
         "references": [
@@ -94,7 +109,13 @@ def to_record(trial: Trial, *, trial_id: str, sources: list[str]) -> dict[str, A
         "related_trials": list(t.related_trials),
         "secondary_ids": [{"id": s.identifier, "type": s.type} for s in t.secondary_ids],
         "organizations": [
-            {"name": o.name, "role": _code(o.role), "agency_class": _code(o.agency_class)} for o in t.organizations
+            {
+                "name": o.name,
+                "role": _code(o.role),
+                "agency_class": _code(o.agency_class),
+                "ids": list(read_org(o.name).ids),
+            }
+            for o in t.organizations
         ],
         "officials": [{"name": o.name, "role": _code(o.role), "affiliation": o.affiliation} for o in t.officials],
         "keywords": list(t.keywords),
@@ -124,6 +145,7 @@ def to_record(trial: Trial, *, trial_id: str, sources: list[str]) -> dict[str, A
         "intervention_meshes": _meshes(t.intervention_meshes),
         "intervention_mesh_ancestors": _meshes(t.intervention_mesh_ancestors),
     }
+    record.update(record_codes(t))
     return record
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .. import iri
 from ..mesh import pair_mesh
-from ..model import MeshTerm, Trial
+from ..model import Intervention, MeshTerm, Trial
 from .lexicon import Lexicon, default_lexicon
 from .linking import GENERIC_KEYS, Link, primary, registry_link, resolve
 from .text import key
@@ -142,3 +142,27 @@ def codes(mentions: list[Mention], lexicon: Lexicon | None = None) -> list[str]:
     """The sorted, distinct CURIEs of mentions (what `show` prints as condition_codes...)."""
     lex = lexicon or default_lexicon()
     return sorted({c for m in mentions for c in m.codes(lex)})
+
+
+def all_interventions(trial: Trial) -> tuple[Intervention, ...]:
+    """The trial's interventions plus any an arm names that the list lacks: an arm's intervention is one."""
+    known = {i.name for i in trial.interventions}
+    extra = [
+        Intervention(name=name)
+        for arm in trial.arms
+        for name in arm.intervention_names
+        if name not in known and not known.add(name)  # type: ignore[func-returns-value]
+    ]
+    return trial.interventions + tuple(extra)
+
+
+def record_codes(trial: Trial, lexicon: Lexicon | None = None) -> dict[str, list[str]]:
+    """`condition_codes`, `intervention_codes` and their derived counterparts, as `show --json` prints them."""
+    lex = lexicon or default_lexicon()
+    tl = link_trial(trial, [i.name for i in all_interventions(trial)], lex)
+    return {
+        "condition_codes": codes(tl.conditions, lex),
+        "intervention_codes": codes(tl.interventions, lex),
+        "derived_condition_codes": codes(tl.derived_conditions, lex),
+        "derived_intervention_codes": codes(tl.derived_interventions, lex),
+    }

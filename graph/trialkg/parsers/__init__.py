@@ -62,9 +62,7 @@ def detect_format(head: str, name: str) -> str:
     scores = {fmt: module.sniff(head) for fmt, module in PARSERS.items()}
     best = max(scores, key=lambda f: scores[f])
     if scores[best] < MIN_SCORE:
-        raise UnknownFormatError(
-            name, "not a trial document in any known format (" + ", ".join(PARSERS) + ")"
-        )
+        raise UnknownFormatError(name, "not a trial document in any known format (" + ", ".join(PARSERS) + ")")
     return best
 
 
@@ -92,4 +90,3 @@ def parse_file(path: Path) -> Iterator[Trial | RecordParseError]:
     head = decode_text(head_bytes, str(path))
     fmt = detect_format(head, str(path))
     yield from PARSERS[fmt].parse(path, source_document(path, fmt))
-
