@@ -150,7 +150,8 @@ def test_same_input_gives_byte_identical_output(tmp_path):
             "build", *map(str, SEEDS), "--out", str(out), "--jobs", jobs, cwd=tmp_path, env={"PYTHONHASHSEED": seed}
         )
         assert result.returncode == 0, result.stderr
-        outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
+        assert (out / "oxigraph").is_dir()  # the store queries read (a database: its files are not compared)
+        outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file()})
     assert outputs[0].keys() == outputs[1].keys() and len(outputs[0]) == 7
     for name in outputs[0]:
         assert outputs[0][name] == outputs[1][name], name

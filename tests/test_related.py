@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import rdflib
 from trialkg.mapping import map_trial
 from trialkg.model import Intervention, Organization, OrganizationRole, SourceDocument, Trial
 from trialkg.readback import resolve_trial
@@ -95,7 +97,8 @@ def test_seed_trials_find_the_other_il2_trials(seed_build):
 
 
 def test_write_relations_is_data_that_conforms_and_repeats(seed_build, tmp_path):
-    store = open_graph(seed_build)
+    store = ox.Store()  # a copy: the build's own store is shared by the other tests
+    store.extend(open_graph(seed_build))
     assert write_relations(store, top=3) == (5, 15)
     again = write_relations(store, top=3)  # replaces the named graph, never adds to it
     assert again == (5, 15)
@@ -133,15 +136,20 @@ def test_cli_related_json_and_text(seed_build, tmp_path):
     assert missing.returncode == 2 and "NCT99999999" in missing.stderr
 
 
-def test_cli_related_all_rewrites_the_build(seed_build, tmp_path):
+def test_cli_related_all_writes_the_relations_into_the_store_and_beside_the_build(seed_build, tmp_path):
     out = tmp_path / "build"
-    out.mkdir()
-    for f in seed_build.iterdir():
-        (out / f.name).write_bytes(f.read_bytes())
+    shutil.copytree(seed_build, out)
+    exports = {f.name: f.read_bytes() for f in out.iterdir() if f.is_file()}
     first = _cli("related", "--all", "--top", "3", "--graph", str(out), cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    snapshot = (out / "trialkg.nq").read_bytes()
-    assert b"https://w3id.org/trialkg/graph/related" in snapshot
+    snapshot = (out / "related.nq").read_bytes()
+    assert snapshot.count(b"<https://w3id.org/trialkg/graph/related> .") > 15
+    assert rdflib.Graph().parse(out / "related.ttl", format="turtle")
     assert _cli("related", "--all", "--top", "3", "--graph", str(out), cwd=tmp_path).returncode == 0
-    assert (out / "trialkg.nq").read_bytes() == snapshot  # same input, same bytes
+    assert (out / "related.nq").read_bytes() == snapshot  # same input, same bytes
+    assert {f.name: f.read_bytes() for f in out.iterdir() if f.name in exports} == exports  # exports as built
+    ranked = _cli("query", "--graph", str(out), "--json",
+                  "SELECT (COUNT(*) AS ?n) WHERE { ?t <https://w3id.org/trialkg/ontology#relatedTrial> ?o }",
+                  cwd=tmp_path)  # fmt: skip
+    assert ranked.returncode == 0 and "15" in ranked.stdout  # in the store that queries read
     assert _cli("validate", "--graph", str(out), cwd=tmp_path).returncode == 0

@@ -6,9 +6,13 @@ report names the file and the problem.
 
 from __future__ import annotations
 
+import gc
 import glob
 import hashlib
 import json
+import shutil
+import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -17,14 +21,14 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from . import export, iri
+from . import compiled_shapes, export, fragments, iri
 from .errors import TrialkgError
-from .mapping import map_trial
+from .mapping import MappedTrial, map_trial
 from .parsers import parse_file
 from .readback import read_trial
 from .resources import sample_files
-from .store import quads, select
-from .validate import ShaclResult, is_violation, sort_key, validate_triples
+from .store import STORE_DIR, quads, select
+from .validate import ShaclResult, is_violation, sort_key
 
 REPORT_FILE = "build-report.json"
 CONFLICTS_FILE = "conflicts.json"
@@ -44,7 +48,7 @@ class DocumentReport:
     record_errors: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrialResult:
     """A SHACL result with the trial and source document it belongs to."""
 
@@ -60,6 +64,8 @@ class BuildReport:
     written: list[Path] = field(default_factory=list)
     #: Trials several sources describe, with the fields they state differently.
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    #: Seconds per build step (read, each export, store); not in the report file, which must repeat.
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[DocumentReport]:
@@ -148,12 +154,15 @@ def build(
     out_dir: Path,
     *,
     formats: Iterable[str] = export.FORMATS,
-    progress: Callable[[Path], None] | None = None,
+    progress: Callable[[DocumentReport], None] | None = None,
     jobs: int = 1,
+    shard_size: int | None = None,
 ) -> BuildReport:
     """Build the graph from `inputs` (no inputs: the bundled samples) and write it under `out_dir`."""
     paths, missing = resolve_inputs(inputs)
-    return build_documents(paths, out_dir, missing=missing, formats=formats, progress=progress, jobs=jobs)
+    return build_documents(
+        paths, out_dir, missing=missing, formats=formats, progress=progress, jobs=jobs, shard_size=shard_size
+    )
 
 
 def build_documents(
@@ -162,49 +171,165 @@ def build_documents(
     *,
     missing: Sequence[DocumentReport] = (),
     formats: Iterable[str] = export.FORMATS,
-    progress: Callable[[Path], None] | None = None,
+    progress: Callable[[DocumentReport], None] | None = None,
     jobs: int = 1,
+    shard_size: int | None = None,
 ) -> BuildReport:
-    """Read `paths` one document and one trial at a time into a store, then write exports and reports.
+    """Read `paths` one document and one trial at a time into export fragments, then join them and load the store.
 
-    With jobs > 1, documents are read, mapped and validated in that many worker processes; the
-    output is the same bytes whatever the number of workers (exports are sorted).
+    With jobs > 1, documents are read, mapped, validated and serialised in that many worker
+    processes; fragments are joined in input order, so the output is the same bytes whatever the
+    number of workers. Memory is bounded by a document's trials in flight, not by the input size.
     """
     report = BuildReport(documents=list(missing))
-    store = ox.Store()
-    for path, (doc, results, nquads) in zip(paths, _read_all(paths, jobs), strict=True):
-        report.documents.append(doc)
-        report.shacl.extend(results)
-        if nquads:
-            store.load(nquads, format=ox.RdfFormat.N_QUADS)
-        if progress:
-            progress(path)
-    report.conflicts = find_conflicts(store)
-    report.documents.sort(key=lambda d: d.file)
-    report.shacl.sort(key=lambda r: (r.trial, r.source, *sort_key(r.result)))
+    wanted = [f for f in export.FORMATS if f in set(formats)]
     out_dir.mkdir(parents=True, exist_ok=True)
-    report.written = export.export(store, out_dir, formats)
-    _write_reports(report, out_dir)
+    _remove_leftovers(out_dir)
+    work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
+    try:
+        stems = [work / f"{n:07d}" for n in range(len(paths))]
+        tasks = [(path, stem, tuple(wanted)) for path, stem in zip(paths, stems, strict=True)]
+        clock = _Clock(report.timings)
+        for doc, results in _read_all(tasks, jobs):
+            report.documents.append(doc)
+            report.shacl.extend(results)
+            if progress:
+                progress(doc)
+        clock.lap("read, map, validate, serialise")
+        report.written = _write_exports(stems, out_dir, wanted, shard_size, clock)
+        store_dir = work / STORE_DIR
+        nquads = report.written if "nq" in wanted else [_joined_nquads(stems, work)]
+        report.conflicts = _load_store(store_dir, [p for p in nquads if p.name.endswith((".nq", ".tmp"))])
+        clock.lap("store load + merge check")
+        report.written = _finish_shards(report.written, out_dir)
+        report.documents.sort(key=lambda d: d.file)
+        report.shacl = sorted(set(report.shacl), key=lambda r: (r.trial, r.source, *sort_key(r.result)))
+        _write_reports(report, out_dir)
+        _replace_store(store_dir, out_dir / STORE_DIR)
+        report.written.append(out_dir / STORE_DIR)
+        clock.lap("reports")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return report
 
 
-DocumentResult = tuple[DocumentReport, list[TrialResult], bytes]
+class _Clock:
+    def __init__(self, laps: dict[str, float]) -> None:
+        self.laps, self.last = laps, time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self.last, 3)
+        self.last = now
 
 
-def _read_all(paths: Sequence[Path], jobs: int) -> Iterator[DocumentResult]:
-    if jobs <= 1 or len(paths) < 2:
-        yield from map(read_document, paths)
+def _write_exports(
+    stems: Sequence[Path], out_dir: Path, formats: Sequence[str], shard_size: int | None, clock: _Clock
+) -> list[Path]:
+    written: list[Path] = []
+    if "nq" in formats:
+        written += fragments.nquads_shards(stems, out_dir, shard_size)
+        clock.lap("export nq")
+    if {"nt", "ttl", "jsonld"} & set(formats):
+        shared = fragments.shared_triples(stems)
+        clock.lap("shared-node triples")
+        for fmt, write in (
+            ("nt", fragments.write_ntriples), ("ttl", fragments.write_turtle), ("jsonld", fragments.write_jsonld)
+        ):  # fmt: skip
+            if fmt in formats:
+                write(stems, shared, out_dir / export.FILE_NAMES[fmt])
+                written.append(out_dir / export.FILE_NAMES[fmt])
+                clock.lap(f"export {fmt}")
+    return written
+
+
+def _joined_nquads(stems: Sequence[Path], work: Path) -> Path:
+    """The N-Quads the store is loaded from when they are not exported."""
+    return fragments.nquads_shards(stems, work, None)[0]
+
+
+def _load_store(store_dir: Path, nquads: Sequence[Path]) -> list[dict[str, Any]]:
+    """Load the build into a new on-disk Oxigraph store; returns the trials merged from several documents."""
+    store = ox.Store(str(store_dir))
+    for path in nquads:
+        if path.stat().st_size:
+            store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    store.optimize()
+    conflicts = find_conflicts(store)
+    store.flush()
+    del store  # closes the database before it is moved into place
+    gc.collect()
+    return conflicts
+
+
+def _finish_shards(written: list[Path], out_dir: Path) -> list[Path]:
+    """Move shards written under temporary names into place, and remove the N-Quads files of an earlier build."""
+    final = [out_dir / p.name[1:-4] if p.name.endswith(".tmp") else p for p in written]
+    for tmp, path in zip(written, final, strict=True):
+        if tmp != path:
+            tmp.replace(path)
+    keep = set(final)
+    for old in [*out_dir.glob("trialkg-*.nq"), out_dir / export.FILE_NAMES["nq"]]:
+        if old.exists() and old not in keep and any(p.name.endswith(".nq") for p in final):
+            old.unlink()
+    return final
+
+
+def _replace_store(new: Path, final: Path) -> None:
+    """Swap the new store folder in; a crash between the two renames leaves the old one under .old (recovered)."""
+    old = final.with_name(f".{final.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        final.rename(old)
+    new.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """Work folders and temporary files an interrupted build left behind (they are never read)."""
+    for leftover in out_dir.glob(".build-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in out_dir.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+    old, final = out_dir / f".{STORE_DIR}.old", out_dir / STORE_DIR
+    if old.exists():
+        old.rename(final) if not final.exists() else shutil.rmtree(old)
+
+
+Task = tuple[Path, Path, tuple[str, ...]]
+DocumentResult = tuple[DocumentReport, list[TrialResult]]
+
+
+def _read_all(tasks: Sequence[Task], jobs: int) -> Iterator[DocumentResult]:
+    if jobs <= 1 or len(tasks) < 2:
+        yield from map(read_document, tasks)
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         # In input order, a few documents ahead per worker: bounded memory, steady progress.
-        yield from pool.map(read_document, paths, chunksize=4)
+        yield from pool.map(read_document, tasks, chunksize=4)
 
 
-def read_document(path: Path) -> DocumentResult:
-    """One document through parse -> map -> validate: its report, SHACL results and N-Quads."""
+#: Trials validated together: SHACL's SPARQL constraints run once per batch, not once per trial.
+BATCH_SIZE = 64
+
+
+def read_document(task: Task) -> DocumentResult:
+    """One document through parse -> map -> validate -> fragments: its report and SHACL results."""
+    path, stem, formats = task
     doc = DocumentReport(file=str(path))
     results: list[TrialResult] = []
-    statements: list[ox.Quad] = []
+    out = fragments.DocumentFragments(stem, formats)
+    batch: list[tuple[MappedTrial, list[ox.Quad]]] = []
+
+    def flush() -> None:
+        taken = batch[:]
+        batch.clear()
+        if taken:
+            results.extend(_validate_batch(taken, path.name))
+            for mapped, statements in taken:
+                out.add_trial(str(mapped.trial_iri), statements)
+
     try:
         for trial in parse_file(path):
             if isinstance(trial, TrialkgError):
@@ -212,18 +337,35 @@ def read_document(path: Path) -> DocumentResult:
                 continue
             doc.format = trial.source.format
             mapped = map_trial(trial)
-            results.extend(TrialResult(str(mapped.trial_iri), path.name, r) for r in validate_triples(mapped.triples))
-            statements.extend(quads(mapped.triples, mapped.graph_iri))
+            batch.append((mapped, list(quads(mapped.triples, mapped.graph_iri))))
             doc.trials.append(str(mapped.trial_iri))
             doc.triples += len(mapped.triples)
             doc.unmapped += len(trial.unmapped)
+            if len(batch) >= BATCH_SIZE:
+                flush()
     except TrialkgError as exc:
         doc.error = str(exc)
     except Exception as exc:  # noqa: BLE001 - one document's bug must not end the build
         doc.error = f"{path}: internal error while reading the document ({type(exc).__name__}: {exc})"
-    nquads = ox.serialize(statements, format=ox.RdfFormat.N_QUADS) if statements else b""
-    assert isinstance(nquads, bytes)
-    return doc, results, nquads
+    try:
+        flush()  # the trials read before an error are kept
+    finally:
+        out.close()
+    return doc, results
+
+
+def _validate_batch(batch: Sequence[tuple[MappedTrial, list[ox.Quad]]], source: str) -> list[TrialResult]:
+    """SHACL results of a batch of trials, each attributed to the trial whose triples hold its focus node."""
+    store = ox.Store()
+    owner: dict[str, str] = {}
+    triples = []
+    for mapped, statements in batch:
+        store.extend(statements)
+        trial = str(mapped.trial_iri)
+        for triple in mapped.triples:
+            owner.setdefault(str(triple[0]), trial)
+        triples.extend(mapped.triples)
+    return [TrialResult(owner.get(r.focus, r.focus), source, r) for r in compiled_shapes.validate(triples, store)]
 
 
 def find_conflicts(store: ox.Store) -> list[dict[str, Any]]:

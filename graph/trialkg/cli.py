@@ -13,12 +13,15 @@ from typing import Any, TypeVar
 
 import click
 import pyoxigraph as ox
+from tqdm import tqdm
 
 from . import __version__, export
-from .build import build_documents, resolve_inputs
+from .build import DocumentReport, build_documents, resolve_inputs
 from .errors import TrialkgError
+from .load import load_command
 from .readback import list_trials, read_trial, resolve_trial
-from .related import DEFAULT_SCORER, RELATED_GRAPH, SCORERS, related, write_relations
+from .related import DEFAULT_SCORER, RELATED_GRAPH, SCORERS, related, write_related_exports, write_relations
+from .serve import serve_command
 from .store import open_graph
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -74,37 +77,59 @@ def main() -> None:
     "--jobs", "-j", type=click.IntRange(min=1), default=None,
     help="Worker processes for reading, mapping and validating (default: one per CPU core).",
 )  # fmt: skip
+@click.option(
+    "--shard-size", type=click.IntRange(min=1), default=None,
+    help="Write the N-Quads as trialkg-00001.nq, ... of at most this many quads each (for bulk loaders).",
+)  # fmt: skip
+@click.option("--verbose", "-v", is_flag=True, help="List every document read, not only the failed ones.")
 @json_option
 @_errors_exit_2
-def build(inputs: tuple[str, ...], out_dir: Path, formats: tuple[str, ...], jobs: int | None, as_json: bool) -> None:
+def build(
+    inputs: tuple[str, ...], out_dir: Path, formats: tuple[str, ...], jobs: int | None, shard_size: int | None,
+    verbose: bool, as_json: bool,
+) -> None:  # fmt: skip
     """Build the graph from INPUTS: files, folders or globs (none: the bundled sample documents).
 
     Reads each document, maps it to RDF, validates it with the SHACL shapes and writes Turtle,
-    JSON-LD, N-Triples and N-Quads (one named graph per source) under --out. A document that
-    cannot be read is reported and skipped; the exit code is then 1.
+    JSON-LD, N-Triples and N-Quads (one named graph per source) under --out, with an Oxigraph
+    store (oxigraph/) that the query commands read. A document that cannot be read is reported
+    and skipped; the exit code is then 1.
     """
     started = time.perf_counter()
     paths, missing = resolve_inputs(list(inputs))
-    with click.progressbar(
-        length=len(paths), label="building", file=sys.stderr, hidden=not sys.stderr.isatty(), show_pos=True
-    ) as bar:
+    with tqdm(
+        total=len(paths), unit="doc", desc="building", file=sys.stderr, disable=not sys.stderr.isatty(),
+        dynamic_ncols=True,
+    ) as bar:  # fmt: skip
+        trials = 0
+
+        def advance(doc: DocumentReport) -> None:
+            nonlocal trials
+            trials += len(doc.trials)
+            rate = trials / max(time.perf_counter() - started, 1e-9)
+            bar.set_postfix_str(f"{trials} trials, {rate:,.0f} trials/s", refresh=False)
+            bar.update(1)
+
         report = build_documents(
             paths, out_dir, missing=missing, formats=formats or export.FORMATS,
-            progress=lambda _p: bar.update(1), jobs=jobs or os.cpu_count() or 1,
+            progress=advance, jobs=jobs or os.cpu_count() or 1, shard_size=shard_size,
         )  # fmt: skip
     elapsed = time.perf_counter() - started
     if as_json:
-        _print_json({**report.to_json(), "written": [str(p) for p in report.written]})
+        _print_json(
+            {**report.to_json(), "written": [str(p) for p in report.written], "timings": report.timings}
+        )
     else:
+        listed = verbose or len(report.documents) <= 50
         for doc in report.documents:
             for problem in [doc.error] if doc.error else doc.record_errors:
                 click.echo(f"FAILED  {problem}", err=True)
-            if not doc.error:
+            if not doc.error and listed:
                 click.echo(f"ok      {doc.file} [{doc.format}] {len(doc.trials)} trial(s), {doc.triples} triples")
         triples = sum(d.triples for d in report.documents)
         click.echo(
             f"{len(report.documents)} documents, {report.trial_count} trials, {triples} triples, "
-            f"{len(report.failed)} failed, in {elapsed:.2f} s"
+            f"{len(report.failed)} failed, in {elapsed:.2f} s ({report.trial_count / max(elapsed, 1e-9):,.0f} trials/s)"
         )
         click.echo(report.summary())
         if report.conflicts:
@@ -173,12 +198,10 @@ def show(ident: str, graph_dir: Path, as_json: bool) -> None:
 @_errors_exit_2
 def related_command(ident: str | None, top: int, scorer: str, all_trials: bool, graph_dir: Path, as_json: bool) -> None:
     """The trials most related to ID (an NCT id or a trial IRI), ranked, each with what it shares."""
-    store = open_graph(graph_dir)
+    store = open_graph(graph_dir, writable=all_trials)
     if all_trials:
         trials, relations = write_relations(store, top=top, scorer=scorer)
-        written = export.export(
-            store, graph_dir, [f for f in export.FORMATS if (graph_dir / export.FILE_NAMES[f]).exists()]
-        )
+        written = write_related_exports(store, graph_dir)
         summary = {
             "trials": trials,
             "relations": relations,
@@ -186,7 +209,7 @@ def related_command(ident: str | None, top: int, scorer: str, all_trials: bool, 
             "written": [str(p) for p in written],
         }
         _print_json(summary) if as_json else click.echo(
-            f"ranked {trials} trials: {relations} relations in <{RELATED_GRAPH}>; rewrote "
+            f"ranked {trials} trials: {relations} relations in <{RELATED_GRAPH}> (in the store); wrote "
             + ", ".join(map(str, written))
         )
         return
@@ -241,17 +264,28 @@ def validate(files: tuple[Path, ...], graph_dir: Path, as_json: bool) -> None:
 @main.command()
 @click.argument("query")
 @graph_option
+@click.option("--endpoint", default=None, metavar="URL",
+              help="Query this SPARQL endpoint (e.g. `trialkg serve`'s) instead of the built graph.")  # fmt: skip
+@click.option("--update", "allow_update", is_flag=True,
+              help="Allow a SPARQL update (INSERT/DELETE/...) and persist it; refused without this flag.")  # fmt: skip
 @json_option
 @_errors_exit_2
-def query(query: str, graph_dir: Path, as_json: bool) -> None:
-    """Run a SPARQL query (text, or a .rq file) over the built graph (all named graphs as one)."""
+def query(query: str, graph_dir: Path, endpoint: str | None, allow_update: bool, as_json: bool) -> None:
+    """Run a SPARQL query (text, or a .rq file) over the built graph (all named graphs as one). Read-only
+    unless --update is given (with --endpoint, give the store's update URL then)."""
+    from . import sparql
+
     path = Path(query)
     text = path.read_text(encoding="utf-8") if query.endswith(".rq") and path.is_file() else query
-    store = open_graph(graph_dir)
-    try:
-        result = store.query(text, use_default_graph_as_union=True)
-    except SyntaxError as exc:
-        raise TrialkgError(f"SPARQL syntax error: {exc}") from exc
+    if allow_update and sparql.operation_kind(text) == "update":
+        if endpoint:
+            sparql.update_remote(endpoint, text)
+            click.echo(f"update applied at {endpoint}")
+        else:
+            written = sparql.update_local(graph_dir, text)
+            click.echo("update applied; rewrote " + (", ".join(map(str, written)) or "nothing"))
+        return
+    result = sparql.run_remote(endpoint, text) if endpoint else sparql.run_local(graph_dir, text)
     if isinstance(result, ox.QueryBoolean):
         click.echo(json.dumps({"head": {}, "boolean": bool(result)}) if as_json else str(bool(result)).lower())
     elif isinstance(result, ox.QuerySolutions):
@@ -262,7 +296,7 @@ def query(query: str, graph_dir: Path, as_json: bool) -> None:
         else:
             _print_table(result)
     else:
-        data = ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
+        data = result if isinstance(result, bytes) else ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
         assert isinstance(data, bytes)
         click.echo(data.decode("utf-8"), nl=False)
 
@@ -311,6 +345,9 @@ def gen(root: Path, check: bool) -> None:
     for p in write_generated(root):
         click.echo(f"wrote {p}")
 
+
+main.add_command(serve_command)
+main.add_command(load_command)
 
 if __name__ == "__main__":
     main()

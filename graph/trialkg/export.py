@@ -25,10 +25,20 @@ FORMATS = ("nq", "nt", "ttl", "jsonld")
 FILE_NAMES = {"nq": "trialkg.nq", "nt": "trialkg.nt", "ttl": "trialkg.ttl", "jsonld": "trialkg.jsonld"}
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
+
+
 def write_atomic(path: Path, write: Callable[[io.BufferedWriter], None]) -> None:
     """Write through a temporary file in the same folder, then rename: readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.chmod(fd, 0o666 & ~_UMASK)  # what a plain open() would give, not mkstemp's owner-only mode
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)  # type: ignore[arg-type]

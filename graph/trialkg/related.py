@@ -13,6 +13,7 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -20,6 +21,8 @@ import networkx as nx
 import numpy as np
 import pyoxigraph as ox
 
+from . import iri
+from .export import write_atomic
 from .store import select
 
 #: How much one shared entity of each kind counts, before rarity.
@@ -370,3 +373,23 @@ def write_relations(store: ox.Store, *, top: int = 10, scorer: str = DEFAULT_SCO
         store.extend(relation_quads(trial, ranking, scorer))
         relations += len(ranking)
     return len(eg.trials), relations
+
+
+#: The files `trialkg related --all` writes beside the build: the relations' named graph alone.
+RELATED_FILES = {"nq": "related.nq", "ttl": "related.ttl"}
+
+
+def write_related_exports(store: ox.Store, graph_dir: Path) -> list[Path]:
+    """The RELATED_GRAPH named graph as N-Quads and Turtle files (sorted, atomic): the exports stay as built."""
+    graph = ox.NamedNode(RELATED_GRAPH)
+    statements = sorted(store.quads_for_pattern(None, None, None, graph), key=str)
+    nq = ox.serialize(statements, format=ox.RdfFormat.N_QUADS)
+    ttl = ox.serialize(
+        [q.triple for q in statements], format=ox.RdfFormat.TURTLE, prefixes=dict(sorted(iri.PREFIXES.items()))
+    )
+    written = []
+    for fmt, data in (("nq", nq), ("ttl", ttl)):
+        path = graph_dir / RELATED_FILES[fmt]
+        write_atomic(path, lambda fh, data=data: fh.write(data))
+        written.append(path)
+    return written

@@ -17,14 +17,24 @@ from rdflib.term import Node
 from .errors import GraphNotFoundError, TrialkgError
 from .resources import query_text
 
-#: The file every query command reads the built graph from.
+#: The build's N-Quads export (a build that was sharded has trialkg-NNNNN.nq instead).
 QUADS_FILE = "trialkg.nq"
+#: The on-disk Oxigraph store `trialkg build` leaves beside the exports; every query command reads it.
+STORE_DIR = "oxigraph"
+
+
+_NAMED: dict[URIRef, ox.NamedNode] = {}
 
 
 def to_ox(term: Node) -> ox.NamedNode | ox.Literal | ox.BlankNode:
-    """The pyoxigraph term for an rdflib term."""
+    """The pyoxigraph term for an rdflib term (IRIs cached: predicates, classes and codes recur)."""
     if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
+        named = _NAMED.get(term)
+        if named is None:
+            if len(_NAMED) > 200_000:
+                _NAMED.clear()
+            named = _NAMED[term] = ox.NamedNode(str(term))
+        return named
     if isinstance(term, Literal):
         if term.language:
             return ox.Literal(str(term), language=term.language)
@@ -42,19 +52,35 @@ def quads(triples: Iterable[tuple[Node, Node, Node]], graph: URIRef) -> Iterator
         yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), g)  # type: ignore[arg-type]
 
 
-def open_graph(graph_dir: Path) -> ox.Store:
-    """An in-memory store holding the build in `graph_dir` (named graphs kept)."""
-    path = graph_dir / QUADS_FILE
-    if not path.is_file():
+def open_graph(graph_dir: Path, *, writable: bool = False) -> ox.Store:
+    """The store of the build in `graph_dir`: its on-disk Oxigraph store (read-only unless `writable`).
+
+    A build folder without the store (copied exports only) is loaded from its N-Quads into memory.
+    """
+    store_dir = graph_dir / STORE_DIR
+    if store_dir.is_dir():
+        try:
+            return ox.Store(str(store_dir)) if writable else ox.Store.read_only(str(store_dir))
+        except OSError as exc:
+            raise TrialkgError(f"{store_dir}: cannot open the built graph's store: {exc}") from exc
+    files = quad_files(graph_dir)
+    if not files:
         raise GraphNotFoundError(
-            f"{graph_dir}: no built graph here ({QUADS_FILE} is missing); run `trialkg build` first"
+            f"{graph_dir}: no built graph here ({STORE_DIR}/ and {QUADS_FILE} are missing); run `trialkg build` first"
         )
     store = ox.Store()
-    try:
-        store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
-    except (SyntaxError, ValueError, OSError) as exc:
-        raise TrialkgError(f"{path}: cannot load the built graph: {exc}") from exc
+    for path in files:
+        try:
+            store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+        except (SyntaxError, ValueError, OSError) as exc:
+            raise TrialkgError(f"{path}: cannot load the built graph: {exc}") from exc
     return store
+
+
+def quad_files(graph_dir: Path) -> list[Path]:
+    """The build's N-Quads export: trialkg.nq, or its shards in order."""
+    single = graph_dir / QUADS_FILE
+    return [single] if single.is_file() else sorted(graph_dir.glob("trialkg-[0-9]*.nq"))
 
 
 def select(store: ox.Store, name: str, bindings: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:

@@ -10,7 +10,8 @@ import click
 import rdflib
 
 from .errors import TrialkgError
-from .store import QUADS_FILE
+from .related import RELATED_FILES
+from .store import QUADS_FILE, quad_files
 from .validate import ShaclResult, field_of, is_violation, sort_key, validate_graph
 
 _RDF_FORMATS = {
@@ -62,10 +63,11 @@ def load_graphs(files: list[Path]) -> tuple[rdflib.Graph, list[rdflib.Graph]]:
 def run_validate(files: list[Path], graph_dir: Path, *, as_json: bool) -> int:
     """Validate and print the report; returns the exit code (0 conforms, 1 violations)."""
     if not files:
-        built = graph_dir / QUADS_FILE
-        if not built.is_file():
+        files = quad_files(graph_dir)
+        if not files:
             raise TrialkgError(f"{graph_dir}: no built graph here ({QUADS_FILE} is missing); run `trialkg build`")
-        files = [built]
+        if (graph_dir / RELATED_FILES["nq"]).is_file():
+            files.append(graph_dir / RELATED_FILES["nq"])
     data, graphs = load_graphs(files)
     results = sorted({r for graph in graphs for r in validate_graph(graph)}, key=sort_key)
     violations = sum(1 for r in results if is_violation(r))

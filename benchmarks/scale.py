@@ -1,0 +1,403 @@
+"""Registry scale: build, export, store, load and query figures at 1k / 10k / 100k trials, fast path vs naive path.
+
+The corpus is the real registry records in ../shared/ctgov (API v2 JSON) replicated with rewritten
+NCT ids (NCT9RRRNNNN: replica RRR of study NNNN), in pages of 100 studies as the registry's API
+returns them, so the records stay realistic and every trial is distinct.
+
+Fast path: `trialkg build` (worker processes, compiled SHACL shapes, Oxigraph serialisers and
+store), queries on the on-disk Oxigraph store in-process and through an `oxigraph` server.
+Naive path: rdflib's in-memory Dataset parsing the same N-Quads, rdflib's Turtle serialiser and
+SPARQL engine (run only up to --naive-max trials: at 100k it needs tens of GB).
+
+    python benchmarks/scale.py --sizes 1000 10000 100000 --work /tmp/trialkg-scale
+
+Prints one table, sizes side by side. Peak RSS is the whole process tree's (parent + workers),
+sampled every 0.1 s from /proc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CTGOV = ROOT.parent / "shared" / "ctgov"
+RELATED_QUERY = (ROOT / "graph" / "trialkg" / "queries" / "related_by_shared_entities.rq").read_text()
+TRIAL_CLASS = "https://w3id.org/trialkg/ontology#Trial"
+PAGE = 100
+
+
+# ------------------------------------------------------------------------------------------- corpus
+
+
+def registry_studies() -> list[str]:
+    """Every distinct API v2 study in ../shared/ctgov, as JSON text."""
+    seen: dict[str, str] = {}
+    for path in sorted(CTGOV.rglob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            continue
+        items = data if isinstance(data, list) else data.get("studies", [data]) if isinstance(data, dict) else []
+        for study in items:
+            nct = (study.get("protocolSection", {}).get("identificationModule", {}) if isinstance(study, dict) else {})
+            nct_id = nct.get("nctId") if isinstance(nct, dict) else None
+            if isinstance(nct_id, str) and re.fullmatch(r"NCT\d{8}", nct_id) and nct_id not in seen:
+                seen[nct_id] = json.dumps(study, ensure_ascii=False)
+    return [seen[k] for k in sorted(seen)]
+
+
+def make_corpus(size: int, folder: Path) -> Path:
+    """`size` studies in pages of PAGE, NCT ids rewritten so that each is distinct (cached)."""
+    done = folder / ".complete"
+    if done.exists():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    studies = registry_studies()
+    ids = [re.search(r'"nctId": "(NCT\d{8})"', s).group(1) for s in studies]  # type: ignore[union-attr]
+    page: list[str] = []
+    pages = 0
+    for n in range(size):
+        replica, index = divmod(n, len(studies))
+        new_id = f"NCT9{replica:03d}{index:04d}"
+        page.append(studies[index].replace(ids[index], new_id))
+        if len(page) == PAGE or n == size - 1:
+            pages += 1
+            (folder / f"page-{pages:05d}.json").write_text("[" + ",\n".join(page) + "]", encoding="utf-8")
+            page = []
+    done.write_text(str(size))
+    return folder
+
+
+# ------------------------------------------------------------------------------------------- measuring
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of `pid` and all its descendants, in bytes."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo.extend(children.get(p, ()))
+    return total
+
+
+def run_measured(cmd: list[str], **kwargs) -> tuple[subprocess.CompletedProcess, float, int]:
+    """Run `cmd`; (result, wall seconds, peak RSS of its process tree)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+    peak = [0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            peak[0] = max(peak[0], tree_rss(proc.pid))
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    sampler.join()
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err), time.perf_counter() - start, peak[0]
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return ordered[len(ordered) // 2] * 1000, ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def oxigraph_binary() -> str:
+    found = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+    if not Path(found).exists():
+        raise SystemExit("the `oxigraph` server is not installed (pip install oxigraph)")
+    return found
+
+
+class OxigraphServer:
+    """An `oxigraph serve` on loopback for the duration of a `with` block."""
+
+    def __init__(self, location: Path, *, read_only: bool) -> None:
+        self.port = free_port()
+        command = "serve-read-only" if read_only else "serve"
+        self.proc = subprocess.Popen(
+            [oxigraph_binary(), command, "--location", str(location), "--bind", f"127.0.0.1:{self.port}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> OxigraphServer:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/query?query=ASK%7B%7D", timeout=2).read()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("oxigraph server did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+    def query(self, text: str) -> bytes:
+        data = urllib.parse.urlencode({"query": text, "union-default-graph": ""}).encode()
+        request = urllib.request.Request(
+            self.url + "/query", data=data, headers={"Accept": "application/sparql-results+json"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.read()
+
+
+def bound(query: str, trial: str) -> str:
+    """The related query with ?trial fixed by a VALUES clause (trial IRIs come from our own store)."""
+    assert re.fullmatch(r"https://w3id\.org/trialkg/trial/NCT\d{8}", trial)
+    return query.replace("WHERE {", f"WHERE {{ VALUES ?trial {{ <{trial}> }}", 1)
+
+
+# ------------------------------------------------------------------------------------------- steps
+
+
+def fast_build(corpus: Path, out: Path, jobs: int) -> dict:
+    shutil.rmtree(out, ignore_errors=True)
+    result, seconds, peak = run_measured(
+        [sys.executable, "-m", "trialkg", "build", str(corpus), "--out", str(out), "--jobs", str(jobs), "--json"]
+    )
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"build failed: {result.stderr[-2000:]}")
+    report = json.loads(result.stdout)
+    triples = sum(d["triples"] for d in report["documents"])
+    return {
+        "trials": report["trials"], "triples": triples, "seconds": seconds, "peak_rss": peak,
+        "timings": report["timings"], "violations": report["shacl"]["violations"],
+        "store_bytes": sum(f.stat().st_size for f in (out / "oxigraph").rglob("*") if f.is_file()),
+        "sizes": {p.name: p.stat().st_size for p in out.glob("trialkg.*")},
+    }  # fmt: skip
+
+
+def sample_trials(store_dir: Path, n: int) -> list[str]:
+    import pyoxigraph as ox
+
+    store = ox.Store.read_only(str(store_dir))
+    trials = sorted(
+        q.subject.value
+        for q in store.quads_for_pattern(None, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                                         ox.NamedNode(TRIAL_CLASS), None)
+    )  # fmt: skip
+    return random.Random(7).sample(trials, min(n, len(trials)))
+
+
+def fast_queries(out: Path, trials: list[str], related_sample: int) -> dict:
+    import pyoxigraph as ox
+    from trialkg.related import load_entity_graph, related
+    from trialkg.store import open_graph, select
+
+    store = open_graph(out)
+    latencies = []
+    for trial in trials:
+        start = time.perf_counter()
+        select(store, "related_by_shared_entities", {"trial": ox.NamedNode(trial)})
+        latencies.append(time.perf_counter() - start)
+    figures = {"sparql_related": percentiles(latencies)}
+    start = time.perf_counter()
+    eg = load_entity_graph(store)
+    figures["entity_graph_seconds"] = time.perf_counter() - start
+    ranked = []
+    for trial in trials[:related_sample]:
+        start = time.perf_counter()
+        related(store, trial, top=10, entity_graph=eg)
+        ranked.append(time.perf_counter() - start)
+    figures["ranked_related"] = percentiles(ranked)
+    return figures
+
+
+def served_queries(out: Path, trials: list[str]) -> tuple[float, float]:
+    with OxigraphServer(out / "oxigraph", read_only=True) as server:
+        server.query(bound(RELATED_QUERY, trials[0]))  # warm-up
+        latencies = []
+        for trial in trials:
+            start = time.perf_counter()
+            server.query(bound(RELATED_QUERY, trial))
+            latencies.append(time.perf_counter() - start)
+    return percentiles(latencies)
+
+
+def server_load(out: Path, work: Path) -> dict:
+    """Seconds to load trialkg.nq into a running Oxigraph server (HTTP, Graph Store Protocol) and offline."""
+    nq = out / "trialkg.nq"
+    figures = {}
+    location = work / "server-store"
+    shutil.rmtree(location, ignore_errors=True)
+    with OxigraphServer(location, read_only=False) as server:
+        start = time.perf_counter()
+        with open(nq, "rb") as body:
+            request = urllib.request.Request(
+                server.url + "/store", data=body, method="POST",
+                headers={"Content-Type": "application/n-quads", "Content-Length": str(nq.stat().st_size)},
+            )  # fmt: skip
+            urllib.request.urlopen(request, timeout=3600).read()
+        figures["http_seconds"] = time.perf_counter() - start
+    shutil.rmtree(location, ignore_errors=True)
+    start = time.perf_counter()
+    subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(nq)], check=True,
+                   capture_output=True)  # fmt: skip
+    figures["bulk_seconds"] = time.perf_counter() - start
+    shutil.rmtree(location, ignore_errors=True)
+    return figures
+
+
+NAIVE_SCRIPT = r"""
+import json, sys, time, rdflib
+nq, ttl, trials = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+query = open(sys.argv[4]).read()
+start = time.perf_counter()
+ds = rdflib.Dataset(default_union=True)
+ds.parse(nq, format="nquads")
+parse = time.perf_counter() - start
+triples = len(ds)
+start = time.perf_counter()
+graph = rdflib.Graph()
+for s, p, o, _g in ds.quads((None, None, None, None)):
+    graph.add((s, p, o))
+graph.serialize(ttl, format="turtle")
+serialize = time.perf_counter() - start
+prepared = rdflib.plugins.sparql.prepareQuery(query)
+lat = []
+for t in trials:
+    start = time.perf_counter()
+    list(graph.query(prepared, initBindings={"trial": rdflib.URIRef(t)}))
+    lat.append(time.perf_counter() - start)
+print(json.dumps({"parse": parse, "quads": triples, "turtle": serialize, "latencies": lat}))
+"""
+
+
+def naive_path(out: Path, work: Path, trials: list[str]) -> dict:
+    script = work / "naive.py"
+    script.write_text(NAIVE_SCRIPT)
+    query_file = work / "related.rq"
+    query_file.write_text(RELATED_QUERY)
+    result, seconds, peak = run_measured(
+        [sys.executable, str(script), str(out / "trialkg.nq"), str(work / "naive.ttl"), json.dumps(trials),
+         str(query_file)]
+    )  # fmt: skip
+    if result.returncode:
+        return {"error": result.stderr[-500:]}
+    figures = json.loads(result.stdout)
+    figures["peak_rss"] = peak
+    figures["sparql_related"] = percentiles(figures.pop("latencies"))
+    return figures
+
+
+# ------------------------------------------------------------------------------------------- report
+
+
+def mb(n: float) -> str:
+    return f"{n / 1e6:,.0f} MB"
+
+
+def rows(results: dict[int, dict]) -> Iterator[tuple[str, ...]]:
+    sizes = sorted(results)
+
+    def row(label: str, get) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+        cells = []
+        for size in sizes:
+            try:
+                cells.append(get(results[size]))
+            except (KeyError, TypeError, ZeroDivisionError):
+                cells.append("-")
+        return (label, *cells)
+
+    yield ("", *(f"{s:,} trials" for s in sizes))
+    yield row("triples", lambda r: f"{r['build']['triples']:,}")
+    yield row("FAST build wall time (read+map+SHACL+export+store)", lambda r: f"{r['build']['seconds']:.1f} s")
+    yield row("  trials/s", lambda r: f"{r['build']['trials'] / r['build']['seconds']:,.0f}")
+    yield row("  triples/s", lambda r: f"{r['build']['triples'] / r['build']['seconds']:,.0f}")
+    yield row("  peak RSS (all processes)", lambda r: mb(r["build"]["peak_rss"]))
+    yield row("  SHACL violations", lambda r: str(r["build"]["violations"]))
+    for step in ("read, map, validate, serialise", "export nq", "shared-node triples", "export nt", "export ttl",
+                 "export jsonld", "store load + merge check"):  # fmt: skip
+        yield row(f"  {step}", lambda r, step=step: f"{r['build']['timings'][step]:.1f} s")
+    yield row("  store on disk", lambda r: mb(r["build"]["store_bytes"]))
+    yield row("  trialkg.nq / .ttl / .jsonld", lambda r: " / ".join(
+        mb(r["build"]["sizes"][f"trialkg.{x}"]) for x in ("nq", "ttl", "jsonld")))  # fmt: skip
+    yield row("load into oxigraph server (HTTP POST)", lambda r: f"{r['load']['http_seconds']:.1f} s")
+    yield row("load with `oxigraph load` (offline bulk)", lambda r: f"{r['load']['bulk_seconds']:.1f} s")
+    yield row("related SPARQL in-process p50/p95", lambda r: "%.1f / %.1f ms" % r["queries"]["sparql_related"])
+    yield row("related SPARQL via oxigraph server p50/p95", lambda r: "%.1f / %.1f ms" % r["served"])
+    yield row("ranked `related` entity graph load", lambda r: f"{r['queries']['entity_graph_seconds']:.1f} s")
+    yield row("ranked `related` p50/p95", lambda r: "%.1f / %.1f ms" % r["queries"]["ranked_related"])
+    yield row("NAIVE rdflib parse N-Quads", lambda r: f"{r['naive']['parse']:.1f} s "
+              f"({r['naive']['quads'] / r['naive']['parse']:,.0f} quads/s)")  # fmt: skip
+    yield row("  rdflib Turtle export", lambda r: f"{r['naive']['turtle']:.1f} s")
+    yield row("  peak RSS", lambda r: mb(r["naive"]["peak_rss"]))
+    yield row("  related SPARQL p50/p95", lambda r: "%.1f / %.1f ms" % r["naive"]["sparql_related"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--work", type=Path, default=Path("/tmp/trialkg-scale"))
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--naive-max", type=int, default=10000, help="largest size the rdflib path runs at")
+    parser.add_argument("--queries", type=int, default=200, help="trials sampled for query latency")
+    parser.add_argument("--ranked", type=int, default=50, help="trials sampled for ranked `related` latency")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    results: dict[int, dict] = {}
+    for size in args.sizes:
+        print(f"== {size:,} trials", file=sys.stderr, flush=True)
+        corpus = make_corpus(size, args.work / f"corpus-{size}")
+        out = args.work / f"out-{size}"
+        r: dict = {"build": fast_build(corpus, out, args.jobs)}
+        print(f"   built in {r['build']['seconds']:.1f} s", file=sys.stderr, flush=True)
+        trials = sample_trials(out / "oxigraph", args.queries)
+        r["queries"] = fast_queries(out, trials, args.ranked)
+        r["served"] = served_queries(out, trials)
+        r["load"] = server_load(out, args.work)
+        if size <= args.naive_max:
+            r["naive"] = naive_path(out, args.work, trials[:20])
+        results[size] = r
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2))
+    table = list(rows(results))
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        print("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))))
+    print(f"\n{os.cpu_count()} CPU cores; build --jobs {args.jobs}; python {sys.version.split()[0]}")
+
+
+if __name__ == "__main__":
+    main()
