@@ -355,6 +355,15 @@ _REGIMEN_FIELDS = {
 }  # fmt: skip
 
 
+def canonical_decimal(value: float) -> str:
+    """xsd:decimal's canonical form (XSD 1.1 §3.3.3.2), as Oxigraph stores it, so every export agrees.
+
+    >>> canonical_decimal(0.970), canonical_decimal(1.0), canonical_decimal(1e6)
+    ('0.97', '1', '1000000')
+    """
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
 def _regimen(node: URIRef, description: str | None) -> Iterator[Triple]:
     """The dose and schedule the intervention's description states, on a node of its own."""
     regimen = parse_regimen(description)
@@ -366,7 +375,7 @@ def _regimen(node: URIRef, description: str | None) -> Iterator[Triple]:
     for name, (pred, datatype) in _REGIMEN_FIELDS.items():
         value = getattr(regimen, name)
         if value is not None:
-            literal = f"{value:.6f}".rstrip("0").rstrip(".") if isinstance(value, float) else value
+            literal = canonical_decimal(value) if isinstance(value, float) else value
             yield (reg, pred, Literal(literal, datatype=None if datatype == XSD.string else datatype))
 
 
@@ -380,7 +389,7 @@ def _links(mention_node: URIRef, shared: URIRef, mention: Mention, lex: Lexicon)
         yield (node, TK.order, Literal(k, datatype=XSD.integer))
         yield (node, TK.linkTarget, target)
         yield (node, TK.linkMethod, Literal(link.method))
-        yield (node, TK.linkConfidence, Literal(f"{link.confidence:.3f}", datatype=XSD.decimal))
+        yield (node, TK.linkConfidence, Literal(canonical_decimal(link.confidence), datatype=XSD.decimal))
         yield (node, TK.linkRelation, SKOS[link.relation])
         if mention.primary is None:
             # A node named by its words is only close to what it is linked to.
