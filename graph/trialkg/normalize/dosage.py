@@ -142,6 +142,8 @@ def parse_regimen(text: str | None) -> Regimen:
         fields["rest_days"] = int(n) * _DAYS[unit.lower()]
     c = _CYCLES.search(text)
     if c:
-        fields["cycles_min"] = int(c.group(1))
-        fields["cycles_max"] = int(c.group(2)) if c.group(2) else int(c.group(1))
-    return Regimen(**{k: v for k, v in fields.items() if v is not None})  # type: ignore[arg-type]
+        low, high = int(c.group(1)), int(c.group(2) or c.group(1))
+        if 0 < low <= high:
+            fields["cycles_min"], fields["cycles_max"] = low, high
+    # "0 days" or "0 cycles" states no schedule (and the shapes require counts above zero).
+    return Regimen(**{k: v for k, v in fields.items() if v is not None and v != 0})  # type: ignore[arg-type]

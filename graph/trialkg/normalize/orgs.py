@@ -23,7 +23,8 @@ _WORD_EXPANSIONS = {
 
 #: Legal-form words that do not tell two organisations apart.
 _LEGAL_FORMS = frozenset({"inc", "incorporated", "ltd", "limited", "llc", "gmbh", "ag", "sa", "plc", "corp",
-                          "corporation", "co", "company", "bv", "nv", "srl", "spa"})  # fmt: skip
+                          "corporation", "co", "company", "bv", "nv", "srl", "spa", "ab", "oy", "pty", "llp", "sas",
+                          "kk"})  # fmt: skip
 
 #: A leading comma-separated part naming a unit inside an organisation, not the organisation.
 _UNIT = re.compile(

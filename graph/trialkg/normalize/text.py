@@ -48,11 +48,12 @@ _GLUED_RH = re.compile(r"^(?:rh|hr)\s*(?=[a-z]{2,5}\s*\d)")
 def fold(text: str) -> str:
     """Lower case, Greek letters spelled out, accents dropped, every non-word character a space.
 
-    >>> fold("Henoch-Schönlein  Purpura"), fold("IFN-γ")
-    ('henoch schonlein purpura', 'ifn gamma')
+    >>> fold("Henoch-Schönlein  Purpura"), fold("IFN-γ"), fold("Sjögren’s")
+    ('henoch schonlein purpura', 'ifn gamma', 'sjogren s')
     """
-    text = "".join(_GREEK.get(c, c) for c in text)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").casefold()
+    text = unicodedata.normalize("NFKD", "".join(_GREEK.get(c, c) for c in text))
+    # Accents go; any other non-ASCII character ("’", "–") separates words as its ASCII twin would.
+    text = "".join(c if c.isascii() else "" if unicodedata.combining(c) else " " for c in text).casefold()
     return " ".join(_WORD.findall(_split_letter_digit(text)))
 
 
