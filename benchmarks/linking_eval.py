@@ -45,10 +45,21 @@ def lexicon_without(ev, tid, curated, xrefs):  # type: ignore[no-untyped-def]
     return L.Lexicon.from_entries([*rows, *curated], xrefs)
 
 
+def _cells(items) -> str:  # type: ignore[no-untyped-def]
+    """truth pairs | links made | precision | recall | of (truth set, links) pairs."""
+    n_truth = sum(len(uis) for uis, _ in items)
+    made = sum(len(links) for _, links in items)
+    correct = sum(1 for uis, links in items for lk in links if lk.ui in uis)
+    found = sum(len(uis & {lk.ui for lk in links}) for uis, links in items)
+    p = correct / made if made else float("nan")
+    return f"{n_truth} | {made} | {p:.3f} | {found / n_truth:.3f} |"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("ctgov", nargs="?", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--write-labelled", type=Path, default=None)
+    parser.add_argument("--errors", action="store_true", help="List every wrong link.")
     args = parser.parse_args()
     start = time.perf_counter()
     trials = M.read_trials(M.corpus_files([args.ctgov]))
@@ -69,37 +80,57 @@ def main() -> int:
     by_trial: dict[str, list[tuple[str, str, set[str]]]] = defaultdict(list)
     for (tid, kind, name), uis in truth.items():
         by_trial[tid].append((kind, name, uis))
-    counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    method_counts: dict[str, Counter[str]] = defaultdict(Counter)
+    # (kind, name, truth, links, truth descriptors the lexicon knows at all) per labelled mention
+    results = []
     for tid in sorted(by_trial):
         lex = lexicon_without(ev, tid, curated, xrefs)
+        known = {e.ui for e in lex.all_entries()}
         for kind, name, uis in by_trial[tid]:
-            links = resolve(name, kind, lex)
-            top = primary(links)
-            for scope, made in (("all links", links), ("primary link", (top,) if top else ())):
-                for group in (f"{kind}", "all"):
-                    c = counts[(scope, group)]
-                    c["truth"] += len(uis)
-                    c["made"] += len(made)
-                    c["correct"] += sum(1 for lk in made if lk.ui in uis)
-                    c["found"] += len(uis & {lk.ui for lk in made})
-            for lk in links:
-                method_counts[lk.method]["made"] += 1
-                method_counts[lk.method]["correct"] += lk.ui in uis
+            results.append((kind, name, uis, resolve(name, kind, lex), uis & known))
     print(
         f"{len(truth)} labelled mentions in {len(by_trial)} trials, leave-one-trial-out "
         f"({time.perf_counter() - start:.1f} s)\n"
     )
     print("| links | kind | truth pairs | links made | precision | recall |")
     print("|---|---|---|---|---|---|")
-    for (scope, group), c in sorted(counts.items(), key=lambda kv: (kv[0][0] != "all links", kv[0][1] != "all", kv[0])):
-        p = c["correct"] / c["made"] if c["made"] else float("nan")
-        r = c["found"] / c["truth"] if c["truth"] else float("nan")
-        print(f"| {scope} | {group} | {c['truth']} | {c['made']} | {p:.3f} | {r:.3f} |")
-    print("\n| method | links | precision |")
-    print("|---|---|---|")
-    for method, c in sorted(method_counts.items()):
-        print(f"| {method} | {c['made']} | {c['correct'] / c['made']:.3f} |")
+    for scope in ("all links", "primary link"):
+        for group in ("all", "condition", "intervention"):
+            rows = [r for r in results if group in ("all", r[0])]
+            pick = (lambda links: links) if scope == "all links" else (lambda links: [x for x in [primary(links)] if x])
+            print(f"| {scope} | {group} | " + _cells([(uis, pick(links)) for _k, _n, uis, links, _kn in rows]))
+    n_truth = sum(len(r[2]) for r in results)
+    reachable = sum(len(r[4]) for r in results)
+    print(
+        f"\nRecall ceiling: {reachable} of {n_truth} truth pairs ({reachable / n_truth:.3f}) name a descriptor that the "
+        "lexicon without the trial holds at all; the rest use a descriptor no other record names (a MeSH file, "
+        "--mesh, is the only way to reach them).\n"
+    )
+    print("| method | links | correct | precision |")
+    print("|---|---|---|---|")
+    by_method: dict[str, Counter[str]] = defaultdict(Counter)
+    for _k, _n, uis, links, _kn in results:
+        for lk in links:
+            by_method[lk.method]["made"] += 1
+            by_method[lk.method]["correct"] += lk.ui in uis
+    for method, c in sorted(by_method.items()):
+        print(f"| {method} | {c['made']} | {c['correct']} | {c['correct'] / c['made']:.3f} |")
+    print("\nOperating points: links kept if their confidence is at least the threshold (all methods), or without the")
+    print("partial (broadMatch) and fuzzy methods.\n")
+    print("| min confidence | links | precision | recall | links (no partial/fuzzy) | precision | recall |")
+    print("|---|---|---|---|---|---|---|")
+    for threshold in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
+        both = []
+        for drop in ((), ("partial", "fuzzy")):
+            kept = [(uis, [lk for lk in links if lk.confidence >= threshold and lk.method not in drop])
+                    for _k, _n, uis, links, _kn in results]  # fmt: skip
+            both.append(_cells(kept).rstrip(" |").split(" | ")[1:])
+        print(f"| {threshold:.2f} | " + " | ".join(both[0] + both[1]) + " |")
+    if args.errors:
+        print("\nWrong links (method, confidence, mention -> descriptor; truth):")
+        for kind, name, uis, links, _kn in results:
+            for lk in links:
+                if lk.ui not in uis:
+                    print(f"  {lk.method:8} {lk.confidence:.2f} {kind:12} {name!r} -> {lk.label} ; truth {sorted(uis)}")
     return 0
 
 

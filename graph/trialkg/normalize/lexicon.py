@@ -66,17 +66,18 @@ class Lexicon:
 
     @classmethod
     def from_entries(cls, rows: Iterable[Entry], xrefs: dict[str, tuple[XRef, ...]] | None = None) -> Lexicon:
-        merged: dict[tuple[str, str, str], Entry] = {}
+        # One entry per source: a curated synonym must not vanish behind a registry pairing of the
+        # same name that the registry made too rarely to count (see linking.MIN_SHARE).
+        merged: dict[tuple[str, str, str, str], Entry] = {}
         for e in rows:
-            k = (e.kind, e.key, e.ui)
+            k = (e.kind, e.key, e.ui, e.source)
             old = merged.get(k)
-            # The strongest source wins; support adds up across sources of the same kind.
-            if old is None or SOURCE_METHOD[e.source][1] > SOURCE_METHOD[old.source][1]:
-                merged[k] = e if old is None else replace(e, support=max(e.support, old.support))
+            merged[k] = e if old is None else replace(old, support=max(e.support, old.support),
+                                                      seen=max(e.seen, old.seen))  # fmt: skip
         entries: dict[tuple[str, str], list[Entry]] = defaultdict(list)
         by_sorted: dict[tuple[str, str], list[Entry]] = defaultdict(list)
         labels: dict[str, str] = {}
-        for (kind, k, _ui), e in sorted(merged.items()):
+        for (kind, k, _ui, _source), e in sorted(merged.items()):
             entries[(kind, k)].append(e)
             by_sorted[(kind, " ".join(sorted(k.split())))].append(e)
             if e.source == "mesh-label" or e.ui not in labels:

@@ -26,6 +26,10 @@ MINT_THRESHOLD = 0.85
 #: trials that stated it (registry pairs), so a name the registry read two ways gives no link.
 MIN_SHARE = 0.5
 
+#: Links less sure than this are not made: below it, links were more often wrong than right
+#: (benchmarks/linking_eval.py prints precision and recall by threshold).
+MIN_CONFIDENCE = 0.5
+
 #: Fuzzy matching: whole-key similarity (difflib ratio on sorted words), and per differing word.
 FUZZY_KEY_RATIO = 0.92
 FUZZY_WORD_RATIO = 0.8
@@ -91,7 +95,8 @@ def _resolve(mention: str, kind: str, lex: Lexicon) -> tuple[Link, ...]:
         found = _fuzzy(k, kind, lex)
     if not found:
         found = _contained(k, kind, lex)
-    return tuple(sorted(found, key=lambda lk: (-lk.confidence, lk.ui)))
+    kept = (lk for lk in found if lk.confidence >= MIN_CONFIDENCE)
+    return tuple(sorted(kept, key=lambda lk: (-lk.confidence, lk.ui)))
 
 
 def _from_entries(entries: Sequence[Entry], method: str | None, matched: str, penalty: float = 0.0) -> list[Link]:
@@ -189,7 +194,18 @@ def _words_close(a: list[str], b: list[str]) -> bool:
             return False
         if difflib.SequenceMatcher(None, x, y).ratio() < FUZZY_WORD_RATIO:
             return False
+        if x[:3] != y[:3] or any(_opposite(x, y, a, b) or _opposite(y, x, a, b) for a, b in _OPPOSITE_PREFIXES):
+            return False  # "stable"/"unstable", "hypertension"/"hypotension": close spelling, opposite meaning
     return True
+
+
+#: Word beginnings that turn a word into its opposite; spelling variants differ elsewhere.
+_OPPOSITE_PREFIXES = (("un", ""), ("non", ""), ("in", ""), ("dis", ""), ("hyper", "hypo"), ("hyper", ""),
+                      ("hypo", ""), ("anti", ""), ("pre", "post"), ("intra", "extra"))  # fmt: skip
+
+
+def _opposite(x: str, y: str, a: str, b: str) -> bool:
+    return x.startswith(a) and y.startswith(b) and x[len(a) :] == y[len(b) :]
 
 
 @lru_cache(maxsize=32)
