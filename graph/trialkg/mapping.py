@@ -107,7 +107,8 @@ def trial_iri(trial: Trial) -> URIRef:
         return URIRef(iri.trial(trial.nct_id))
     if trial.org_study_id and trial.lead_sponsor:
         return URIRef(iri.trial_by_key("org-study-id", iri.slug(trial.lead_sponsor), trial.org_study_id))
-    content = to_record(trial, trial_id="", sources=[])
+    # What the document states, not what the lexicon links it to: the IRI must not move with --mesh.
+    content = to_record(trial, trial_id="", sources=[], linked=False)
     return URIRef(iri.trial_by_key("content", json.dumps(content, sort_keys=True, ensure_ascii=False)))
 
 

@@ -42,8 +42,11 @@ def _code(value: Enum | None) -> str | None:
     return None if value is None else str(value.value)
 
 
-def to_record(trial: Trial, *, trial_id: str, sources: list[str]) -> dict[str, Any]:
-    """The contract record of one parsed trial (what `show --json` must print for it)."""
+def to_record(trial: Trial, *, trial_id: str, sources: list[str], linked: bool = True) -> dict[str, Any]:
+    """The contract record of one parsed trial (what `show --json` must print for it).
+
+    linked=False leaves out what the normaliser adds (codes, organisation ids): only what the document states.
+    """
     t = trial
     record: dict[str, Any] = {
         "id": trial_id,
@@ -113,7 +116,7 @@ def to_record(trial: Trial, *, trial_id: str, sources: list[str]) -> dict[str, A
                 "name": o.name,
                 "role": _code(o.role),
                 "agency_class": _code(o.agency_class),
-                "ids": list(read_org(o.name).ids),
+                **({"ids": list(read_org(o.name).ids)} if linked else {}),
             }
             for o in t.organizations
         ],
@@ -145,7 +148,8 @@ def to_record(trial: Trial, *, trial_id: str, sources: list[str]) -> dict[str, A
         "intervention_meshes": _meshes(t.intervention_meshes),
         "intervention_mesh_ancestors": _meshes(t.intervention_mesh_ancestors),
     }
-    record.update(record_codes(t))
+    if linked:
+        record.update(record_codes(t))
     return record
 
 
