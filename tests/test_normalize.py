@@ -181,6 +181,9 @@ REGIMENS = [
     ("methotrexate 15 mg orally once weekly", {"amount": 15.0, "unit": "mg", "route": "oral", "frequency": "weekly"}),
     ("10 mg/kg IV every 2 weeks for 6 months", {"amount": 10.0, "unit": "mg", "basis": "kg", "route": "intravenous",
                                                 "frequency": "every 2 weeks", "duration_days": 180}),
+    ("Dosage 2 g/d, frequency twice/d, duration 3 months", {"amount": 2.0, "unit": "g", "frequency": "twice daily",
+                                                            "duration_days": 90}),
+    ("1250 mg Nelfinavir twice daily Monday - Sunday", {"amount": 1250.0, "unit": "mg", "frequency": "twice daily"}),
     ("Placebo injections matched to the active drug", {}),
     (None, {}),
 ]  # fmt: skip

@@ -26,7 +26,7 @@ from .model import (
     Trial,
 )
 from .normalize import Mention, TrialLinks, all_interventions, link_trial
-from .normalize.dosage import intervention_role, parse_regimen
+from .normalize.dosage import arm_types_by_intervention, intervention_role, parse_regimen
 from .normalize.lexicon import Lexicon, default_lexicon
 from .normalize.orgs import read_org
 from .normalize.text import strip_qualifiers
@@ -320,11 +320,7 @@ def _map_interventions(
     t: URIRef, trial: Trial, interventions: tuple[Intervention, ...], links: TrialLinks, out: list[Triple], lex: Lexicon
 ) -> dict[str, URIRef]:
     nodes: dict[str, URIRef] = {}
-    arm_types = {}
-    for arm in trial.arms:
-        for name in arm.intervention_names:
-            if arm.type is not None:
-                arm_types.setdefault(name, []).append(arm.type)
+    arm_types = arm_types_by_intervention(trial)
     for n, (item, mention) in enumerate(zip(interventions, links.interventions, strict=True), 1):
         node = URIRef(iri.child(t, "intervention", n))
         concept = URIRef(iri.intervention_entity(mention.primary.ui if mention.primary else None,
@@ -339,7 +335,7 @@ def _map_interventions(
         out.append((concept, RDF.type, TK.InterventionConcept))
         out.append((concept, RDFS.label, Literal(item.name)))
         out.extend(_links(node, concept, mention, lex))
-        role = intervention_role(item, tuple(arm_types.get(item.name, ())))
+        role = intervention_role(item, arm_types.get(item.name, ()))
         if role is not None:
             out.append((node, TK.interventionRole, URIRef(iri.code("InterventionRole", role))))
         out.extend(_regimen(node, item.description))
@@ -347,7 +343,7 @@ def _map_interventions(
 
 
 #: Regimen fields -> (predicate, datatype).
-_REGIMEN_FIELDS = {
+REGIMEN_FIELDS = {
     "amount": (TK.doseAmount, XSD.decimal), "amount_max": (TK.doseAmountMax, XSD.decimal),
     "unit": (TK.doseUnit, XSD.string), "basis": (TK.doseBasis, XSD.string), "route": (TK.route, XSD.string),
     "frequency": (TK.frequency, XSD.string), "duration_days": (TK.durationDays, XSD.integer),
@@ -373,7 +369,7 @@ def _regimen(node: URIRef, description: str | None) -> Iterator[Triple]:
     reg = URIRef(iri.child(node, "regimen", 1))
     yield (node, TK.doseRegimen, reg)
     yield (reg, RDF.type, TK.DoseRegimen)
-    for name, (pred, datatype) in _REGIMEN_FIELDS.items():
+    for name, (pred, datatype) in REGIMEN_FIELDS.items():
         value = getattr(regimen, name)
         if value is not None:
             literal = canonical_decimal(value) if isinstance(value, float) else value

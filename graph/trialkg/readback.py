@@ -12,9 +12,11 @@ from collections import defaultdict
 from typing import Any
 
 import pyoxigraph as ox
+from rdflib.namespace import XSD
 
 from . import iri
 from .errors import TrialNotFoundError
+from .mapping import REGIMEN_FIELDS
 from .merge import merge_records
 from .model import CriterionKind, OutcomeKind
 from .store import select
@@ -108,8 +110,9 @@ def read_trial(store: ox.Store, trial: str) -> dict[str, Any]:
     graphs: dict[str, _Graph] = defaultdict(_Graph)
     for row in select(store, "trial_statements", binding):
         graphs[row["g"]].add(trial, row["p"], row["o"])
-    for row in select(store, "trial_nodes", binding):
-        graphs[row["g"]].add(row["node"], row["p"], row["o"])
+    for name in ("trial_nodes", "trial_regimens"):
+        for row in select(store, name, binding):
+            graphs[row["g"]].add(row["node"], row["p"], row["o"])
     for row in select(store, "trial_codes", binding):
         curie = iri.curie_of(row["target"])
         if curie:
@@ -174,7 +177,8 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
     interventions = g.ordered(t, tk + "intervention")
     rec["interventions"] = [
         {"type": _code_or_none(g.one(n, tk + "interventionType")), "name": g.one(n, tk + "name"),
-         "description": g.one(n, tk + "description"), "other_names": g.all(n, tk + "otherName")}
+         "description": g.one(n, tk + "description"), "other_names": g.all(n, tk + "otherName"),
+         "role": _code_or_none(g.one(n, tk + "interventionRole")), "regimen": _regimen(g, g.one(n, tk + "doseRegimen"))}
         for n in interventions
     ]  # fmt: skip
     rec["arms"] = [
@@ -214,6 +218,17 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
         for n in g.ordered(t, tk + "reference")
     ]
     return rec
+
+
+def _regimen(g: _Graph, node: str | None) -> dict[str, Any] | None:
+    """A regimen node back as the record's dict (decimals come back as text: read as numbers)."""
+    if node is None:
+        return None
+    out: dict[str, Any] = {}
+    for name, (pred, datatype) in REGIMEN_FIELDS.items():
+        value = g.one(node, str(pred))
+        out[name] = float(value) if value is not None and datatype == XSD.decimal else value
+    return out
 
 
 def _code_or_none(value: str | None) -> str | None:

@@ -10,8 +10,9 @@ from enum import Enum
 from typing import Any
 
 from . import iri
-from .model import Trial
+from .model import Intervention, Trial
 from .normalize import record_codes
+from .normalize.dosage import arm_types_by_intervention, intervention_role, parse_regimen
 from .normalize.orgs import read_org
 
 #: Contract keys, in the contract's order; `show --json` prints them first, extras after.
@@ -42,6 +43,12 @@ def _code(value: Enum | None) -> str | None:
     return None if value is None else str(value.value)
 
 
+def _reading(trial: Trial, item: Intervention) -> dict[str, Any]:
+    """What the normaliser reads in an intervention: its role in the trial and the regimen its description states."""
+    role = intervention_role(item, arm_types_by_intervention(trial).get(item.name, ()))
+    return {"role": role, "regimen": parse_regimen(item.description).to_record()}
+
+
 def to_record(trial: Trial, *, trial_id: str, sources: list[str], linked: bool = True) -> dict[str, Any]:
     """The contract record of one parsed trial (what `show --json` must print for it).
 
@@ -69,7 +76,13 @@ def to_record(trial: Trial, *, trial_id: str, sources: list[str], linked: bool =
         "collaborators": list(t.collaborators),
         "conditions": list(t.conditions),
         "interventions": [
-            {"type": _code(i.type), "name": i.name, "description": i.description, "other_names": list(i.other_names)}
+            {
+                "type": _code(i.type),
+                "name": i.name,
+                "description": i.description,
+                "other_names": list(i.other_names),
+                **(_reading(t, i) if linked else {}),
+            }
             for i in t.interventions
         ],
         "arms": [

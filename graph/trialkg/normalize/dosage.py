@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..model import ArmGroupType, Intervention, InterventionType
+from ..model import ArmGroupType, Intervention, InterventionType, Trial
 from .text import fold
 
 #: Role codes (trialkg code:InterventionRole-*), by what the intervention is in the trial.
@@ -50,6 +50,16 @@ def intervention_role(item: Intervention, arm_types: tuple[ArmGroupType, ...] = 
     return _TYPE_ROLES.get(item.type) if item.type is not None else None
 
 
+def arm_types_by_intervention(trial: Trial) -> dict[str, tuple[ArmGroupType, ...]]:
+    """Intervention name -> the types of the arms that give it (what `intervention_role` weighs)."""
+    found: dict[str, list[ArmGroupType]] = {}
+    for arm in trial.arms:
+        for name in arm.intervention_names:
+            if arm.type is not None:
+                found.setdefault(name, []).append(arm.type)
+    return {name: tuple(types) for name, types in found.items()}
+
+
 @dataclass(frozen=True)
 class Regimen:
     amount: float | None = None
@@ -66,6 +76,10 @@ class Regimen:
 
     def is_empty(self) -> bool:
         return all(v is None for v in self.__dict__.values())
+
+    def to_record(self) -> dict[str, float | int | str | None] | None:
+        """The regimen as `show --json` prints it: every part, None where not stated; None when nothing is."""
+        return None if self.is_empty() else dict(self.__dict__)
 
 
 _MULTIPLIERS = {"million": 1e6, "thousand": 1e3, "billion": 1e9}
@@ -90,16 +104,22 @@ _ROUTES = (
 )
 _FREQUENCIES = (
     ("every other day", r"every other day|\bqod\b|alternate days?|every 2 days"),
-    ("twice daily", r"twice (?:a )?dai?ly|\bbid\b|\bb\.i\.d\.?|twice a day"),
-    ("three times daily", r"three times (?:a )?dai?ly|\btid\b|three times a day"),
-    ("once daily", r"once (?:a )?dai?ly|\bqd\b|once a day|\bdaily\b|every day|per day"),
+    (
+        "twice daily",
+        r"twice (?:a )?dai?ly|\bbid\b|\bb\.i\.d\.?|twice\s*(?:a|per|/)\s*d(?:ay)?\b|\b2 times (?:a|per) day",
+    ),
+    (
+        "three times daily",
+        r"three times (?:a )?dai?ly|\btid\b|three times\s*(?:a|per|/)\s*d(?:ay)?\b|\b3 times (?:a|per) day",
+    ),
+    ("once daily", r"once (?:a )?dai?ly|\bqd\b|once\s*(?:a|per|/)\s*d(?:ay)?\b|\bdaily\b|every day|per day"),
     ("weekly", r"once (?:a )?week(?:ly)?|\bweekly\b|every week|\bqw\b"),
     ("every 2 weeks", r"every (?:2|two) weeks|biweekly|\bq2w\b"),
     ("every 3 weeks", r"every (?:3|three) weeks|\bq3w\b"),
     ("monthly", r"\bmonthly\b|every month|every 4 weeks|\bq4w\b"),
 )
 _DAYS = {"day": 1, "days": 1, "week": 7, "weeks": 7, "month": 30, "months": 30}
-_DURATION = re.compile(r"\bfor (?:a period of )?(\d+)\s*(days?|weeks?|months?)\b", re.IGNORECASE)
+_DURATION = re.compile(r"\b(?:for|duration(?: of)?:?) (?:a period of )?(\d+)\s*(days?|weeks?|months?)\b", re.IGNORECASE)
 _REST = re.compile(r"(\d+)[\s-]*(days?|weeks?)[\s-]*(?:rest|break|off)\b|\brest (?:of|for) (\d+)\s*(days?|weeks?)",
                    re.IGNORECASE)  # fmt: skip
 _CYCLES = re.compile(r"(\d+)(?:\s*(?:-|to|–)\s*(\d+))?\s*(?:cycles?|courses?)\b", re.IGNORECASE)
