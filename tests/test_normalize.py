@@ -309,3 +309,27 @@ def test_show_json_of_a_built_trial_carries_the_codes(variant_build: Path) -> No
     record = read_trial(store, "https://w3id.org/trialkg/trial/NCT00513591")
     assert "MESH:D008180" in record["condition_codes"]
     assert record["derived_condition_codes"] == []
+
+
+# -- derived mentions --------------------------------------------------------------------------------------------
+
+
+def test_a_trial_stating_no_conditions_gets_them_derived_in_its_own_words() -> None:
+    from trialkg.model import SourceDocument, Trial
+    from trialkg.normalize import DERIVED_CONFIDENCE, link_trial
+
+    trial = Trial(
+        source=SourceDocument("", "", ""),
+        brief_title="Low-dose IL-2 for Systemic Lupus Erythematosus (SLE): a pilot",
+        brief_summary="Patients with Henoch-Schönlein purpura may join.",
+    )
+    links = link_trial(trial, [])
+    assert [(m.text, m.field) for m in links.derived_conditions] == [
+        ("Systemic Lupus Erythematosus", "brief_title"),  # "SLE" names the same descriptor: once
+        ("Henoch-Schönlein purpura", "brief_summary"),
+    ]
+    assert [m.text for m in links.derived_interventions] == ["IL-2"]
+    for mention in links.derived_conditions + links.derived_interventions:
+        assert all(lk.method == "derived" and lk.confidence <= DERIVED_CONFIDENCE for lk in mention.links)
+    stated = Trial(source=SourceDocument("", "", ""), brief_title=trial.brief_title, conditions=("Lupus Nephritis",))
+    assert link_trial(stated, []).derived_conditions == []  # stated conditions are never mixed with derived ones

@@ -87,7 +87,9 @@ def derive_mentions(trial: Trial, kind: str, lexicon: Lexicon) -> list[Mention]:
         if not isinstance(text, str):
             continue
         for sentence in re.split(r"[.;:!?()\[\]]|\s-\s", text):
-            for phrase in _longest_phrases(key(sentence).split(), kind, lexicon):
+            words = _words_with_spans(sentence)
+            for start, end in _longest_phrases([w for w, _s, _e in words], kind, lexicon):
+                phrase = " ".join(w for w, _s, _e in words[start:end])
                 links = resolve(phrase, kind, lexicon)
                 top = primary(links)
                 if top is None or top.ui in seen:
@@ -97,17 +99,34 @@ def derive_mentions(trial: Trial, kind: str, lexicon: Lexicon) -> list[Mention]:
                     Link(lk.ui, lk.label, "derived", min(DERIVED_CONFIDENCE, lk.confidence), lk.relation, lk.evidence)
                     for lk in links
                 )
-                out.append(Mention(phrase, derived, top, field))
+                # The mention keeps the document's own wording ("Low-dose IL-2"), not the matching key.
+                stated = sentence[words[start][1] : words[end - 1][2]].strip()
+                out.append(Mention(stated or phrase, derived, top, field))
     return out
 
 
-def _longest_phrases(words: list[str], kind: str, lexicon: Lexicon) -> list[str]:
+def _words_with_spans(sentence: str) -> list[tuple[str, int, int]]:
+    """The words of `key(sentence)`, each with the span of the text it was folded from.
+
+    >>> [(w, s, e) for w, s, e in _words_with_spans("Low-dose IL2")]
+    [('low', 0, 3), ('dose', 4, 8), ('il', 9, 12), ('2', 9, 12)]
+    """
+    out = []
+    for m in re.finditer(r"[^\W_]+", sentence):
+        out.extend((w, m.start(), m.end()) for w in key(m.group()).split())
+    if [w for w, _s, _e in out] != key(sentence).split():  # a character folded differently in context
+        return [(w, 0, len(sentence)) for w in key(sentence).split()]
+    return out
+
+
+def _longest_phrases(words: list[str], kind: str, lexicon: Lexicon) -> list[tuple[int, int]]:
+    """Word ranges [start, end) naming lexicon entries, longest first, left to right, not overlapping."""
     found, i = [], 0
     while i < len(words):
         for j in range(min(len(words), i + _MAX_NGRAM), i, -1):
             phrase = " ".join(words[i:j])
             if len(phrase) >= 3 and phrase not in GENERIC_KEYS and (kind, phrase) in lexicon.entries:
-                found.append(phrase)
+                found.append((i, j))
                 i = j
                 break
         else:
