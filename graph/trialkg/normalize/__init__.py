@@ -61,7 +61,7 @@ def link_mentions(
     leaves: tuple,
     lexicon: Lexicon,  # type: ignore[type-arg]
 ) -> list[Mention]:
-    """Each stated name's links: the registry's own pairing for this trial first, else the lexicon."""
+    """Each stated name's links: the registry's own pairing for this trial, and the lexicon's when that is unsure."""
     valid = tuple(m for m in meshes if iri.is_mesh_ui(m.id))
     registry: dict[int, list[Link]] = {}
     for p in pair_mesh(names, valid, leaves):
@@ -70,7 +70,11 @@ def link_mentions(
         )
     out = []
     for i, name in enumerate(names):
-        links = tuple(registry.get(i, ())) or resolve(name, kind, lexicon)
+        links = tuple(registry.get(i, ()))
+        if primary(links) is None:
+            # The registry's pairing is missing or unsure ("overlap", several descriptors at once): the
+            # lexicon's links join it, so a name it knows well still names its descriptor's node.
+            links = tuple(sorted(links + resolve(name, kind, lexicon), key=lambda lk: (-lk.confidence, lk.ui)))
         out.append(Mention(name, links, primary(links)))
     return out
 
