@@ -58,8 +58,8 @@ def link_mentions(
     names: list[str],
     kind: str,
     meshes: tuple[MeshTerm, ...],
-    leaves: tuple,
-    lexicon: Lexicon,  # type: ignore[type-arg]
+    leaves: tuple,  # type: ignore[type-arg]
+    lexicon: Lexicon,
 ) -> list[Mention]:
     """Each stated name's links: the registry's own pairing for this trial, and the lexicon's when that is unsure."""
     valid = tuple(m for m in meshes if iri.is_mesh_ui(m.id))
@@ -115,7 +115,7 @@ def _words_with_spans(sentence: str) -> list[tuple[str, int, int]]:
     >>> [(w, s, e) for w, s, e in _words_with_spans("Low-dose IL2")]
     [('low', 0, 3), ('dose', 4, 8), ('il', 9, 12), ('2', 9, 12)]
     """
-    out = []
+    out: list[tuple[str, int, int]] = []
     for m in re.finditer(r"[^\W_]+", sentence):
         out.extend((w, m.start(), m.end()) for w in key(m.group()).split())
     if [w for w, _s, _e in out] != key(sentence).split():  # a character folded differently in context
@@ -125,7 +125,8 @@ def _words_with_spans(sentence: str) -> list[tuple[str, int, int]]:
 
 def _longest_phrases(words: list[str], kind: str, lexicon: Lexicon) -> list[tuple[int, int]]:
     """Word ranges [start, end) naming lexicon entries, longest first, left to right, not overlapping."""
-    found, i = [], 0
+    found: list[tuple[int, int]] = []
+    i = 0
     while i < len(words):
         for j in range(min(len(words), i + _MAX_NGRAM), i, -1):
             phrase = " ".join(words[i:j])

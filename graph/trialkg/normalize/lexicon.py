@@ -70,9 +70,9 @@ class Lexicon:
         # same name that the registry made too rarely to count (see linking.MIN_SHARE).
         merged: dict[tuple[str, str, str, str], Entry] = {}
         for e in rows:
-            k = (e.kind, e.key, e.ui, e.source)
-            old = merged.get(k)
-            merged[k] = e if old is None else replace(old, support=max(e.support, old.support),
+            ident = (e.kind, e.key, e.ui, e.source)
+            old = merged.get(ident)
+            merged[ident] = e if old is None else replace(old, support=max(e.support, old.support),
                                                       seen=max(e.seen, old.seen))  # fmt: skip
         entries: dict[tuple[str, str], list[Entry]] = defaultdict(list)
         by_sorted: dict[tuple[str, str], list[Entry]] = defaultdict(list)

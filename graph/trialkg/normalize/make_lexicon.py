@@ -73,7 +73,7 @@ def _short(ui: str) -> str:
 
 
 def read_trials(paths: Iterable[Path]) -> list[Trial]:
-    trials = []
+    trials: list[Trial] = []
     for path in paths:
         try:
             trials.extend(t for t in parse_file(path) if isinstance(t, Trial))

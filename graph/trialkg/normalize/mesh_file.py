@@ -53,8 +53,9 @@ def kinds(tree_numbers: tuple[str, ...]) -> list[str]:
 
 
 def _open(path: Path) -> IO[bytes]:
-    head = path.open("rb").read(2)
-    return gzip.open(path, "rb") if head == b"\x1f\x8b" else path.open("rb")
+    with path.open("rb") as fh:
+        head = fh.read(2)
+    return gzip.open(path, "rb") if head == b"\x1f\x8b" else path.open("rb")  # type: ignore[return-value]
 
 
 def read_descriptors(path: Path) -> Iterator[Descriptor]:
@@ -78,7 +79,8 @@ def _xml_descriptors(path: Path) -> Iterator[Descriptor]:
             for _event, elem in iterparse(fh, events=("end",)):
                 if elem.tag != "DescriptorRecord":
                     continue
-                preferred, other = [], []
+                preferred: list[str] = []
+                other: list[str] = []
                 for concept in elem.iterfind("ConceptList/Concept"):
                     terms = [t.findtext("String") or "" for t in concept.iterfind("TermList/Term")]
                     (preferred if concept.get("PreferredConceptYN") == "Y" else other).extend(terms)
