@@ -184,6 +184,8 @@ REGIMENS = [
     ("Dosage 2 g/d, frequency twice/d, duration 3 months", {"amount": 2.0, "unit": "g", "frequency": "twice daily",
                                                             "duration_days": 90}),
     ("1250 mg Nelfinavir twice daily Monday - Sunday", {"amount": 1250.0, "unit": "mg", "frequency": "twice daily"}),
+    ("Cytarabine 500 μg/kg", {"amount": 500.0, "unit": "ug", "basis": "kg"}),  # Greek mu, not the micro sign
+    ("Cytarabine 500 µg/kg", {"amount": 500.0, "unit": "ug", "basis": "kg"}),
     ("Placebo injections matched to the active drug", {}),
     (None, {}),
 ]  # fmt: skip
@@ -222,7 +224,7 @@ def test_intervention_roles(item: Intervention, arms: tuple[ArmGroupType, ...], 
 
 _JUNK = st.one_of(
     st.text(max_size=300),
-    st.text(alphabet="0123456789,.-–/ xX^µ²mgkgIUunitsmillion per day cycles rest for weeks(Dept)&'", max_size=120),
+    st.text(alphabet="0123456789,.-–/ xX^µμΜ²mgkgIUunitsmillion per day cycles rest for weeks(Dept)&'", max_size=120),
 )
 
 
@@ -333,3 +335,21 @@ def test_a_trial_stating_no_conditions_gets_them_derived_in_its_own_words() -> N
         assert all(lk.method == "derived" and lk.confidence <= DERIVED_CONFIDENCE for lk in mention.links)
     stated = Trial(source=SourceDocument("", "", ""), brief_title=trial.brief_title, conditions=("Lupus Nephritis",))
     assert link_trial(stated, []).derived_conditions == []  # stated conditions are never mixed with derived ones
+
+
+def test_two_spellings_one_trial_states_apart_stay_two_organisations_there() -> None:
+    from trialkg.mapping import map_trial
+    from trialkg.model import AgencyClass, Organization, OrganizationRole, SourceDocument, Trial
+    from trialkg.vocab import TK
+
+    lead = Organization("Lin BioScience, Inc", OrganizationRole.LEAD_SPONSOR, AgencyClass.INDUSTRY)
+    partner = Organization("Lin BioScience Pty Ltd", OrganizationRole.COLLABORATOR, AgencyClass.UNKNOWN)
+    assert org_key(lead.name) == org_key(partner.name)  # one organisation across trials...
+    triples = map_trial(Trial(source=SourceDocument("x.txt", "keyvalue", "0" * 64), nct_id="NCT01234567",
+                              organizations=(lead, partner))).triples  # fmt: skip
+    classes: dict[object, set[object]] = {}
+    for s, p, o in triples:
+        if p == TK.agencyClass:
+            classes.setdefault(s, set()).add(o)
+    # ...but in this trial each keeps its own node, so neither gets two agency classes.
+    assert len(classes) == 2 and all(len(v) == 1 for v in classes.values())

@@ -176,9 +176,14 @@ def map_trial(trial: Trial, *, lexicon: Lexicon | None = None) -> MappedTrial:
         out.extend(_node(node, TK.Identifier, n, identifierValue=sid.identifier, identifierType=sid.type))
 
     org_nodes: set[URIRef] = set()
+    name_of_node: dict[URIRef, str] = {}
     for org in trial.organizations:
         read = read_org(org.name)
         node = URIRef(iri.organization_by_key(read.key) if read.key else iri.organization(org.name))
+        if name_of_node.setdefault(node, org.name) != org.name:
+            # Two names this trial states apart ("Lin BioScience, Inc" and "Lin BioScience Pty Ltd") stay
+            # two organisations here: each keeps its own name and agency class in the record.
+            node = URIRef(iri.organization(org.name))
         org_nodes.add(node)
         add((t, _ROLE_PREDICATE[org.role], node))
         add((node, RDF.type, TK.Organization))

@@ -146,7 +146,9 @@ def parse_regimen(text: str | None) -> Regimen:
         fields["amount"] = _number(m.group("num")) * mult
         if m.group("max"):
             fields["amount_max"] = _number(m.group("max")) * mult
-        fields["unit"] = _UNIT_NAMES[m.group("unit").lower()]
+        # IGNORECASE lets "µg" (micro sign) match "μg" (Greek mu): both name micrograms.
+        unit = m.group("unit").lower().replace("\u03bc", "\u00b5")
+        fields["unit"] = _UNIT_NAMES.get(unit, unit)
         basis = (m.group("basis") or "").lower()
         if basis:
             fields["basis"] = "kg" if basis.startswith("k") else "m2"
