@@ -132,7 +132,9 @@ def main() -> int:
         report = build([str(args.ctgov)], out, formats=("nq",), jobs=args.jobs)
         seconds = time.perf_counter() - started
         triples = sum(d.triples for d in report.documents)
-        peak_mb = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
+        peak_mb = (
+            max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
+        )
         print(f"== build (parse + map + SHACL per trial + N-Quads export), {args.jobs} worker process(es)")
         print(f"documents {len(report.documents)}  trials {report.trial_count}  triples {triples}")
         print(f"seconds {seconds:.1f}  trials/s {report.trial_count / seconds:.0f}  "

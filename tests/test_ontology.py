@@ -21,7 +21,15 @@ DECLARED = {
     if str(s).startswith(iri.ONTOLOGY)
 }
 #: Terms of other vocabularies that the mapping uses as they are.
-EXTERNAL = {RDF.type, RDFS.label, SKOS.exactMatch, rdflib.URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")}
+EXTERNAL = {
+    RDF.type,
+    RDFS.label,
+    SKOS.exactMatch,
+    SKOS.closeMatch,
+    SKOS.broadMatch,
+    SKOS.prefLabel,
+    rdflib.URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"),
+}
 CONCEPTS = set(ONTOLOGY.subjects(RDF.type, SKOS.Concept))
 
 

@@ -1,4 +1,4 @@
-"""The wheel ships what an installed trialkg needs: ontology, context, shapes, queries, samples."""
+"""The wheel ships what an installed trialkg needs: ontology, context, shapes, queries, samples, lexicons."""
 
 from __future__ import annotations
 
@@ -32,6 +32,12 @@ def test_wheel_contains_data_files(wheel):
         "trialkg/samples/000_fa062e4057a13488.txt",
         "trialkg/py.typed",
         "trialkg/cli.py",
+        "trialkg/normalize/linking.py",
+        "trialkg/normalize/dosage.py",
+        "trialkg/data/mesh_lexicon.tsv",
+        "trialkg/data/synonyms.tsv",
+        "trialkg/data/xrefs.tsv",
+        "trialkg/data/organizations.tsv",
     ):
         assert required in names, required
     assert len([n for n in names if n.startswith("trialkg/samples/") and n.endswith(".txt")]) == 5

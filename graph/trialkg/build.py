@@ -25,6 +25,7 @@ import pyoxigraph as ox
 from . import compiled_shapes, export, fragments, iri
 from .errors import TrialkgError
 from .mapping import MappedTrial, map_trial
+from .normalize.mesh_file import lexicon_with_mesh
 from .parsers import parse_file
 from .readback import read_trial
 from .resources import sample_files
@@ -160,12 +161,17 @@ def build(
     progress: Callable[[DocumentReport], None] | None = None,
     jobs: int = 1,
     shard_size: int | None = None,
+    mesh: Path | None = None,
 ) -> BuildReport:
-    """Build the graph from `inputs` (no inputs: the bundled samples) and write it under `out_dir`."""
+    """Build the graph from `inputs` (no inputs: the bundled samples) and write it under `out_dir`.
+
+    `mesh`: an NLM MeSH descriptor file (XML or N-Triples) whose names and entry terms join the lexicon.
+    """
     paths, missing = resolve_inputs(inputs)
     return build_documents(
-        paths, out_dir, missing=missing, formats=formats, progress=progress, jobs=jobs, shard_size=shard_size
-    )
+        paths, out_dir, missing=missing, formats=formats, progress=progress, jobs=jobs, shard_size=shard_size,
+        mesh=mesh,
+    )  # fmt: skip
 
 
 def build_documents(
@@ -177,6 +183,7 @@ def build_documents(
     progress: Callable[[DocumentReport], None] | None = None,
     jobs: int = 1,
     shard_size: int | None = None,
+    mesh: Path | None = None,
 ) -> BuildReport:
     """Read `paths` one document and one trial at a time into export fragments, then join them and load the store.
 
@@ -185,6 +192,8 @@ def build_documents(
     number of workers. Memory is bounded by a document's trials in flight, not by the input size.
     """
     report = BuildReport(documents=list(missing))
+    mesh_path = str(mesh) if mesh else None
+    lexicon_with_mesh(mesh_path)  # a bad MeSH file fails the build here, once, not in every document
     wanted = [f for f in export.FORMATS if f in set(formats)]
     out_dir.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(out_dir)
@@ -195,7 +204,7 @@ def build_documents(
         stems = [work / f"{n:07d}" for n in range(len(paths))]
         # N-Quads fragments are always written: the store is loaded from them.
         written_formats = tuple(dict.fromkeys(["nq", *wanted]))
-        tasks = [(path, stem, written_formats) for path, stem in zip(paths, stems, strict=True)]
+        tasks = [(path, stem, written_formats, mesh_path) for path, stem in zip(paths, stems, strict=True)]
         clock = _Clock(report.timings)
         for doc, results in _read_all(tasks, jobs):
             report.documents.append(doc)
@@ -306,7 +315,8 @@ def _remove_leftovers(out_dir: Path) -> None:
         old.rename(final) if not final.exists() else shutil.rmtree(old)
 
 
-Task = tuple[Path, Path, tuple[str, ...]]
+#: (document, fragment stem, export formats, MeSH file or None): all a worker process needs, picklable.
+Task = tuple[Path, Path, tuple[str, ...], str | None]
 DocumentResult = tuple[DocumentReport, list[TrialResult]]
 
 
@@ -325,7 +335,8 @@ BATCH_SIZE = 64
 
 def read_document(task: Task) -> DocumentResult:
     """One document through parse -> map -> validate -> fragments: its report and SHACL results."""
-    path, stem, formats = task
+    path, stem, formats, mesh_path = task
+    lexicon = lexicon_with_mesh(mesh_path)  # cached per process
     doc = DocumentReport(file=str(path))
     results: list[TrialResult] = []
     out = fragments.DocumentFragments(stem, formats)
@@ -345,7 +356,7 @@ def read_document(task: Task) -> DocumentResult:
                 doc.record_errors.append(str(trial))
                 continue
             doc.format = trial.source.format
-            mapped = map_trial(trial)
+            mapped = map_trial(trial, lexicon=lexicon)
             batch.append((mapped, list(quads(mapped.triples, mapped.graph_iri))))
             doc.trials.append(str(mapped.trial_iri))
             doc.triples += len(mapped.triples)

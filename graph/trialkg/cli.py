@@ -81,12 +81,17 @@ def main() -> None:
     "--shard-size", type=click.IntRange(min=1), default=None,
     help="Write the N-Quads as trialkg-00001.nq, ... of at most this many quads each (for bulk loaders).",
 )  # fmt: skip
+@click.option(
+    "--mesh", "mesh", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None, metavar="FILE",
+    help="An NLM MeSH descriptor file (desc20XX.xml or the MeSH RDF N-Triples, may be gzipped): its names and "
+    "entry terms join the shipped lexicon for this build.",
+)  # fmt: skip
 @click.option("--verbose", "-v", is_flag=True, help="List every document read, not only the failed ones.")
 @json_option
 @_errors_exit_2
 def build(
     inputs: tuple[str, ...], out_dir: Path, formats: tuple[str, ...], jobs: int | None, shard_size: int | None,
-    verbose: bool, as_json: bool,
+    mesh: Path | None, verbose: bool, as_json: bool,
 ) -> None:  # fmt: skip
     """Build the graph from INPUTS: files, folders or globs (none: the bundled sample documents).
 
@@ -112,7 +117,7 @@ def build(
 
         report = build_documents(
             paths, out_dir, missing=missing, formats=formats or export.FORMATS,
-            progress=advance, jobs=jobs or os.cpu_count() or 1, shard_size=shard_size,
+            progress=advance, jobs=jobs or os.cpu_count() or 1, shard_size=shard_size, mesh=mesh,
         )  # fmt: skip
     elapsed = time.perf_counter() - started
     if as_json:

@@ -87,7 +87,7 @@ def render_dot(ontology: rdflib.Graph) -> str:
     for node in external:
         lines.append(f'  "{node}" [shape=box, style="rounded,dashed", fillcolor=white, label="{node}"];')
     for dom, prop, rng in edges:
-        style = ', style=dashed, arrowhead=empty' if prop == "subClassOf" else ""
+        style = ", style=dashed, arrowhead=empty" if prop == "subClassOf" else ""
         lines.append(f'  "{dom}" -> "{rng}" [label="{prop}"{style}];')
     lines.append("}")
     return "\n".join(lines) + "\n"

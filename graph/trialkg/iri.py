@@ -14,6 +14,7 @@ import unicodedata
 BASE = "https://w3id.org/trialkg/"
 ONTOLOGY = "https://w3id.org/trialkg/ontology#"
 CODE = "https://w3id.org/trialkg/code/"
+MESH_BASE = "http://id.nlm.nih.gov/mesh/"
 
 #: Prefixes used in every export; names follow Bioregistry where one exists.
 PREFIXES = {
@@ -26,6 +27,10 @@ PREFIXES = {
     "source": f"{BASE}source/",
     "clinicaltrials": "https://clinicaltrials.gov/study/",
     "mesh": "http://id.nlm.nih.gov/mesh/",
+    "drugbank": "https://go.drugbank.com/drugs/",
+    "rxnorm": "http://purl.bioontology.org/ontology/RXNORM/",
+    "wikidata": "http://www.wikidata.org/entity/",
+    "ror": "https://ror.org/",
     "prov": "http://www.w3.org/ns/prov#",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
@@ -121,12 +126,69 @@ def organization(name: str) -> str:
     return f"{BASE}organization/{slug(_org_key(name))}"
 
 
+def condition_entity(mesh_ui: str | None, name: str) -> str:
+    """The shared condition node: by MeSH descriptor when the name is linked to one surely enough
+    (see docs/decisions/0002), else by the normalised name, as before.
+
+    >>> condition_entity("D008180", "SLE"), condition_entity(None, "Rare Thing")
+    ('https://w3id.org/trialkg/condition/mesh-D008180', 'https://w3id.org/trialkg/condition/rare-thing')
+    """
+    return f"{BASE}condition/mesh-{_mesh_local(mesh_ui)}" if mesh_ui else condition(name)
+
+
+def intervention_entity(mesh_ui: str | None, key: str) -> str:
+    """The shared intervention concept: by MeSH descriptor, else by the name's qualifier-stripped key."""
+    return f"{BASE}intervention/mesh-{_mesh_local(mesh_ui)}" if mesh_ui else intervention_concept(key)
+
+
+def organization_by_key(key: str) -> str:
+    """The shared organisation node, from normalize.orgs.org_key (department, "The", legal form dropped)."""
+    return f"{BASE}organization/{slug(key)}"
+
+
+def _mesh_local(ui: str) -> str:
+    return mesh(ui).rsplit("/", 1)[-1]
+
+
+#: CURIE prefix (Bioregistry's, upper-cased as show prints them) -> IRI prefix.
+EXTERNAL = {
+    "MESH": MESH_BASE,
+    "DRUGBANK": "https://go.drugbank.com/drugs/",
+    "CHEBI": "http://purl.obolibrary.org/obo/CHEBI_",
+    "RXNORM": "http://purl.bioontology.org/ontology/RXNORM/",
+    "WIKIDATA": "http://www.wikidata.org/entity/",
+    "ROR": "https://ror.org/",
+}
+
+
+def external(curie: str) -> str:
+    """>>> external("DRUGBANK:DB00041")
+    'https://go.drugbank.com/drugs/DB00041'
+    """
+    prefix, _, local = curie.partition(":")
+    if prefix not in EXTERNAL or not re.fullmatch(r"[A-Za-z0-9_.-]+", local):
+        raise ValueError(f"not a known CURIE: {curie!r}")
+    return EXTERNAL[prefix] + local
+
+
+def curie_of(iri_: str) -> str | None:
+    """The CURIE of an external IRI, or None.
+
+    >>> curie_of("http://id.nlm.nih.gov/mesh/D008180")
+    'MESH:D008180'
+    """
+    for prefix, base in EXTERNAL.items():
+        if iri_.startswith(base):
+            return f"{prefix}:{iri_[len(base) :]}"
+    return None
+
+
 def _org_key(name: str) -> str:
     # "The First Hospital..." and "First Hospital..." are one organisation.
     return re.sub(r"^\s*the\s+", "", name, flags=re.IGNORECASE)
 
 
-MESH = "http://id.nlm.nih.gov/mesh/"
+MESH = MESH_BASE
 
 #: NLM lengthened descriptor UIs from 7 to 10 characters in late 2013, continuing the numbering;
 #: no 7-character descriptor UI goes beyond this number.

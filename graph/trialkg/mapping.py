@@ -26,6 +26,11 @@ from .model import (
     SourceDocument,
     Trial,
 )
+from .normalize import Mention, TrialLinks, all_interventions, link_trial
+from .normalize.dosage import arm_types_by_intervention, intervention_role, parse_regimen
+from .normalize.lexicon import Lexicon, default_lexicon
+from .normalize.orgs import read_org
+from .normalize.text import strip_qualifiers
 from .record import DERIVED_KEYS, to_record
 from .vocab import TK
 
@@ -103,9 +108,10 @@ def trial_iri(trial: Trial) -> URIRef:
         return URIRef(iri.trial(trial.nct_id))
     if trial.org_study_id and trial.lead_sponsor:
         return URIRef(iri.trial_by_key("org-study-id", iri.slug(trial.lead_sponsor), trial.org_study_id))
-    content = to_record(trial, trial_id="", sources=[])
-    for key in DERIVED_KEYS:  # what trialkg reads into a record must not move its IRI
-        content.pop(key)
+    # What the document states, not what trialkg reads into it (links, constraints): the IRI must not move.
+    content = to_record(trial, trial_id="", sources=[], linked=False)
+    for key in DERIVED_KEYS:
+        content.pop(key, None)
     return URIRef(iri.trial_by_key("content", json.dumps(content, sort_keys=True, ensure_ascii=False)))
 
 
@@ -120,8 +126,9 @@ def _code(scheme: str, value: Enum) -> URIRef:
     return URIRef(iri.code(scheme, str(value.value)))
 
 
-def map_trial(trial: Trial) -> MappedTrial:
-    """All triples for one trial as its source document states it."""
+def map_trial(trial: Trial, *, lexicon: Lexicon | None = None) -> MappedTrial:
+    """All triples for one trial as its source document states it, its mentions linked with `lexicon`."""
+    lex = lexicon or default_lexicon()
     t = URIRef(trial_iri(trial))
     s = URIRef(iri.source(trial.source.sha256))
     out: list[Triple] = [(t, RDF.type, TK.Trial), (t, PROV.wasDerivedFrom, s)]
@@ -171,11 +178,20 @@ def map_trial(trial: Trial) -> MappedTrial:
         add((t, TK.secondaryIdentifier, node))
         out.extend(_node(node, TK.Identifier, n, identifierValue=sid.identifier, identifierType=sid.type))
 
+    org_nodes: set[URIRef] = set()
+    name_of_node: dict[URIRef, str] = {}
     for org in trial.organizations:
-        node = URIRef(iri.organization(org.name))
+        read = read_org(org.name)
+        node = URIRef(iri.organization_by_key(read.key) if read.key else iri.organization(org.name))
+        if name_of_node.setdefault(node, org.name) != org.name:
+            # Two names this trial states apart ("Lin BioScience, Inc" and "Lin BioScience Pty Ltd") stay
+            # two organisations here: each keeps its own name and agency class in the record.
+            node = URIRef(iri.organization(org.name))
+        org_nodes.add(node)
         add((t, _ROLE_PREDICATE[org.role], node))
         add((node, RDF.type, TK.Organization))
         add((node, RDFS.label, Literal(org.name)))
+        out.extend(_org_identity(node, read))
         if org.agency_class is not None:
             add((node, TK.agencyClass, _code("AgencyClass", org.agency_class)))
 
@@ -186,19 +202,21 @@ def map_trial(trial: Trial) -> MappedTrial:
         if official.role is not None:
             add((node, TK.officialRole, _code("OfficialRole", official.role)))
 
-    condition_nodes = []
-    for n, name in enumerate(trial.conditions, 1):
-        node, shared = URIRef(iri.child(t, "condition", n)), URIRef(iri.condition(name))
-        condition_nodes.append((node, shared))
+    interventions = all_interventions(trial)
+    links = link_trial(trial, [i.name for i in interventions], lex)
+    for n, (name, mention) in enumerate(zip(trial.conditions, links.conditions, strict=True), 1):
+        node = URIRef(iri.child(t, "condition", n))
+        shared = URIRef(iri.condition_entity(mention.primary.ui if mention.primary else None, name))
         add((t, TK.conditionStatement, node))
         add((t, TK.condition, shared))
         out.extend(_node(node, TK.ConditionStatement, n, name=name))
         add((node, TK.statedCondition, shared))
         add((shared, RDF.type, TK.Condition))
         add((shared, RDFS.label, Literal(name)))
+        out.extend(_links(node, shared, mention, lex))
 
-    interventions = _all_interventions(trial)
-    intervention_nodes = _map_interventions(t, interventions, out)
+    intervention_nodes = _map_interventions(t, trial, interventions, links, out, lex)
+    _map_derived(t, links, out, lex)
 
     # MeSH, as the registry assigns it: to the trial, then paired with the stated names.
     for meshes, pred in (
@@ -212,21 +230,14 @@ def map_trial(trial: Trial) -> MappedTrial:
                 add((t, pred, URIRef(iri.mesh(mesh.id))))
                 out.extend(_mesh_descriptor(mesh))
     for pairing in pair_mesh(trial.conditions, _valid(trial.condition_meshes), trial.condition_mesh_leaves):
-        node, shared = condition_nodes[pairing.name_index]
-        descriptor = URIRef(iri.mesh(pairing.descriptor.id))
-        add((node, TK.meshDescriptor, descriptor))
+        node = URIRef(iri.child(t, "condition", pairing.name_index + 1))
+        add((node, TK.meshDescriptor, URIRef(iri.mesh(pairing.descriptor.id))))
         add((node, TK.meshMatchMethod, Literal(pairing.method)))
-        if pairing.method in _SAME_NAME_METHODS:
-            add((shared, SKOS.exactMatch, descriptor))
     names = [i.name for i in interventions]
     for pairing in pair_mesh(names, _valid(trial.intervention_meshes), trial.intervention_mesh_leaves):
         node = intervention_nodes[names[pairing.name_index]]
-        descriptor = URIRef(iri.mesh(pairing.descriptor.id))
-        add((node, TK.meshDescriptor, descriptor))
+        add((node, TK.meshDescriptor, URIRef(iri.mesh(pairing.descriptor.id))))
         add((node, TK.meshMatchMethod, Literal(pairing.method)))
-        if pairing.method in _SAME_NAME_METHODS:
-            concept = URIRef(iri.intervention_concept(names[pairing.name_index]))
-            add((concept, SKOS.exactMatch, descriptor))
 
     for n, arm in enumerate(trial.arms, 1):
         node = URIRef(iri.child(t, "arm", n))
@@ -272,6 +283,7 @@ def map_trial(trial: Trial) -> MappedTrial:
         out.extend(_node(node, TK.Location, n, **place, zip=loc.zip))
         if loc.status is not None:
             add((node, TK.siteStatus, _code("OverallStatus", loc.status)))
+        out.extend(_site_organization(node, loc.facility, org_nodes))
         if loc.latitude is not None and loc.longitude is not None:
             add((node, TK.latitude, Literal(loc.latitude, datatype=XSD.double)))
             add((node, TK.longitude, Literal(loc.longitude, datatype=XSD.double)))
@@ -284,10 +296,6 @@ def map_trial(trial: Trial) -> MappedTrial:
             add((node, TK.referenceType, _code("ReferenceType", ref.type)))
 
     return MappedTrial(trial_iri=t, graph_iri=s, triples=out)
-
-
-#: Pairings by which the stated name and the descriptor are the same words: the shared node matches too.
-_SAME_NAME_METHODS = frozenset({"registry-exact", "registry-inverted"})
 
 
 def _unidentified_mesh(trial: Trial) -> tuple[str, ...]:
@@ -314,22 +322,15 @@ def _mesh_descriptor(mesh: MeshTerm) -> Iterator[Triple]:
     yield (node, RDFS.label, Literal(mesh.term))
 
 
-def _all_interventions(trial: Trial) -> tuple[Intervention, ...]:
-    """The trial's interventions plus any an arm names that the list lacks: an arm's intervention is one."""
-    known = {i.name for i in trial.interventions}
-    extra = [
-        Intervention(name=name)
-        for arm in trial.arms
-        for name in arm.intervention_names
-        if name not in known and not known.add(name)  # type: ignore[func-returns-value]
-    ]
-    return trial.interventions + tuple(extra)
-
-
-def _map_interventions(t: URIRef, interventions: tuple[Intervention, ...], out: list[Triple]) -> dict[str, URIRef]:
+def _map_interventions(
+    t: URIRef, trial: Trial, interventions: tuple[Intervention, ...], links: TrialLinks, out: list[Triple], lex: Lexicon
+) -> dict[str, URIRef]:
     nodes: dict[str, URIRef] = {}
-    for n, item in enumerate(interventions, 1):
-        node, concept = URIRef(iri.child(t, "intervention", n)), URIRef(iri.intervention_concept(item.name))
+    arm_types = arm_types_by_intervention(trial)
+    for n, (item, mention) in enumerate(zip(interventions, links.interventions, strict=True), 1):
+        node = URIRef(iri.child(t, "intervention", n))
+        concept = URIRef(iri.intervention_entity(mention.primary.ui if mention.primary else None,
+                                                 strip_qualifiers(item.name) or item.name))  # fmt: skip
         nodes.setdefault(item.name, node)
         out.append((t, TK.intervention, node))
         out.extend(_node(node, TK.Intervention, n, name=item.name, description=item.description))
@@ -339,6 +340,11 @@ def _map_interventions(t: URIRef, interventions: tuple[Intervention, ...], out: 
         out.append((node, TK.interventionConcept, concept))
         out.append((concept, RDF.type, TK.InterventionConcept))
         out.append((concept, RDFS.label, Literal(item.name)))
+        out.extend(_links(node, concept, mention, lex))
+        role = intervention_role(item, arm_types.get(item.name, ()))
+        if role is not None:
+            out.append((node, TK.interventionRole, URIRef(iri.code("InterventionRole", role))))
+        out.extend(_regimen(node, item.description))
     return nodes
 
 
@@ -368,6 +374,117 @@ def _value_literal(value: object) -> Literal:
     if isinstance(value, (int, float)):
         return Literal(Decimal(str(value)), datatype=XSD.decimal)
     return Literal(str(value))
+
+
+#: Regimen fields -> (predicate, datatype).
+REGIMEN_FIELDS = {
+    "amount": (TK.doseAmount, XSD.decimal), "amount_max": (TK.doseAmountMax, XSD.decimal),
+    "unit": (TK.doseUnit, XSD.string), "basis": (TK.doseBasis, XSD.string), "route": (TK.route, XSD.string),
+    "frequency": (TK.frequency, XSD.string), "duration_days": (TK.durationDays, XSD.integer),
+    "rest_days": (TK.restDays, XSD.integer), "cycles_min": (TK.cyclesMin, XSD.integer),
+    "cycles_max": (TK.cyclesMax, XSD.integer),
+}  # fmt: skip
+
+
+def canonical_decimal(value: float) -> str:
+    """xsd:decimal's canonical form (XSD 1.1 §3.3.3.2), as Oxigraph stores it, so every export agrees.
+
+    >>> canonical_decimal(0.970), canonical_decimal(1.0), canonical_decimal(1e6)
+    ('0.97', '1', '1000000')
+    """
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def _regimen(node: URIRef, description: str | None) -> Iterator[Triple]:
+    """The dose and schedule the intervention's description states, on a node of its own."""
+    regimen = parse_regimen(description)
+    if regimen.is_empty():
+        return
+    reg = URIRef(iri.child(node, "regimen", 1))
+    yield (node, TK.doseRegimen, reg)
+    yield (reg, RDF.type, TK.DoseRegimen)
+    for name, (pred, datatype) in REGIMEN_FIELDS.items():
+        value = getattr(regimen, name)
+        if value is not None:
+            literal = canonical_decimal(value) if isinstance(value, float) else value
+            yield (reg, pred, Literal(literal, datatype=None if datatype == XSD.string else datatype))
+
+
+def _links(mention_node: URIRef, shared: URIRef, mention: Mention, lex: Lexicon) -> Iterator[Triple]:
+    """The mention's links as SSSOM-like records on the mention's node; the shared node's skos matches."""
+    for k, link in enumerate(mention.links, 1):
+        node = URIRef(iri.child(mention_node, "link", k))
+        target = URIRef(iri.mesh(link.ui))
+        yield (mention_node, TK.entityLink, node)
+        yield (node, RDF.type, TK.EntityLink)
+        yield (node, TK.order, Literal(k, datatype=XSD.integer))
+        yield (node, TK.linkTarget, target)
+        yield (node, TK.linkMethod, Literal(link.method))
+        yield (node, TK.linkConfidence, Literal(canonical_decimal(link.confidence), datatype=XSD.decimal))
+        yield (node, TK.linkRelation, SKOS[link.relation])
+        if mention.primary is None:
+            # A node named by its words is only close to what it is linked to.
+            relation = SKOS.broadMatch if link.relation == "broadMatch" else SKOS.closeMatch
+            yield (shared, relation, target)
+    if mention.primary is not None:
+        yield (shared, SKOS.exactMatch, URIRef(iri.mesh(mention.primary.ui)))
+        for xref in lex.xrefs.get(mention.primary.ui, ()):
+            yield (shared, SKOS[xref.relation], URIRef(iri.external(xref.curie)))
+
+
+def _map_derived(t: URIRef, links: TrialLinks, out: list[Triple], lex: Lexicon) -> None:
+    """Mentions read from the title and summary: their own predicates, never the stated ones."""
+    for kind, mentions, pred, mention_pred, cls in (
+        ("derived-condition", links.derived_conditions, TK.derivedCondition, TK.derivedConditionMention, TK.Condition),
+        ("derived-intervention", links.derived_interventions, TK.derivedIntervention,
+         TK.derivedInterventionMention, TK.InterventionConcept),
+    ):  # fmt: skip
+        for n, mention in enumerate(mentions, 1):
+            assert mention.primary is not None
+            node = URIRef(iri.child(t, kind, n))
+            shared = URIRef(
+                iri.condition_entity(mention.primary.ui, mention.text)
+                if cls == TK.Condition
+                else iri.intervention_entity(mention.primary.ui, mention.text)
+            )
+            out.append((t, pred, shared))
+            out.append((t, mention_pred, node))
+            out.extend(_node(node, TK.DerivedMention, n, name=mention.text, derivedFromField=mention.field))
+            out.append((node, TK.mentionOf, shared))
+            out.append((shared, RDF.type, cls))
+            out.append((shared, RDFS.label, Literal(mention.primary.label)))
+            out.extend(_links(node, shared, mention, lex))
+
+
+def _site_organization(node: URIRef, facility: str | None, org_nodes: set[URIRef]) -> Iterator[Triple]:
+    """A facility named "Department of X, Hospital": the hospital is the site's organisation, X its department.
+
+    Only facilities with a department part or a curated name are linked: a bare facility name
+    ("Research Site") says too little to be one organisation across trials.
+    """
+    if not facility:
+        return
+    read = read_org(facility)
+    if read.department is None and read.canonical is None:
+        return
+    org = URIRef(iri.organization_by_key(read.key))
+    yield (node, TK.siteOrganization, org)
+    if read.department:
+        yield (node, TK.department, Literal(read.department))
+    if org not in org_nodes:  # one label per node per source: a sponsor's stated name must read back as stated
+        org_nodes.add(org)
+        yield (org, RDF.type, TK.Organization)
+        yield (org, RDFS.label, Literal(read.name))
+        yield from _org_identity(org, read)
+
+
+def _org_identity(node: URIRef, read: object) -> Iterator[Triple]:
+    """The curated canonical name and identifiers (ROR, Wikidata) of an organisation, where known."""
+    canonical, ids = getattr(read, "canonical", None), getattr(read, "ids", ())
+    if canonical:
+        yield (node, SKOS.prefLabel, Literal(canonical))
+    for curie in ids:
+        yield (node, SKOS.exactMatch, URIRef(iri.external(curie)))
 
 
 def _node(node: URIRef, cls: URIRef, order: int, **text: str | None) -> Iterator[Triple]:

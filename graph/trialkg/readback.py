@@ -12,10 +12,12 @@ from collections import defaultdict
 from typing import Any
 
 import pyoxigraph as ox
+from rdflib.namespace import XSD
 
 from . import iri
 from .criteria import COMPARATOR_OF_CODE, ConstraintKind, plain_number
 from .errors import TrialNotFoundError
+from .mapping import REGIMEN_FIELDS
 from .merge import merge_records
 from .model import CriterionKind, OutcomeKind
 from .store import select
@@ -24,6 +26,9 @@ _TK = iri.ONTOLOGY
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 _DERIVED_FROM = "http://www.w3.org/ns/prov#wasDerivedFrom"
+_EXACT_MATCH = "http://www.w3.org/2004/02/skos/core#exactMatch"
+#: Pseudo-predicate under which the codes trial_codes.rq finds are kept, by kind.
+_CODES_OF = "codes:"
 
 #: Record key -> ontology property, for single-valued literals on the trial.
 _SCALARS = {
@@ -106,10 +111,13 @@ def read_trial(store: ox.Store, trial: str) -> dict[str, Any]:
     graphs: dict[str, _Graph] = defaultdict(_Graph)
     for row in select(store, "trial_statements", binding):
         graphs[row["g"]].add(trial, row["p"], row["o"])
-    for row in select(store, "trial_nodes", binding):
-        graphs[row["g"]].add(row["node"], row["p"], row["o"])
-    for row in select(store, "criterion_constraints", binding):
-        graphs[row["g"]].add(row["node"], row["p"], row["o"])
+    for name in ("trial_nodes", "trial_regimens", "criterion_constraints"):
+        for row in select(store, name, binding):
+            graphs[row["g"]].add(row["node"], row["p"], row["o"])
+    for row in select(store, "trial_codes", binding):
+        curie = iri.curie_of(row["target"])
+        if curie:
+            graphs[row["g"]].add(trial, _CODES_OF + row["kind"], curie)
 
     return merge_records(trial, [_record_from_graph(g, trial) for g in graphs.values()])
 
@@ -147,8 +155,9 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
     for role, prop in (("LEAD_SPONSOR", "leadSponsor"), ("COLLABORATOR", "collaborator"), (None, "organization")):
         for org in g.all(t, tk + prop):
             agency = g.one(org, tk + "agencyClass")
+            ids = sorted(c for c in (iri.curie_of(x) for x in g.all(org, _EXACT_MATCH)) if c)
             orgs.append({"name": g.one(org, _RDFS_LABEL), "role": role,
-                         "agency_class": _code_value(agency) if agency else None})  # fmt: skip
+                         "agency_class": _code_value(agency) if agency else None, "ids": ids})  # fmt: skip
     rec["organizations"] = orgs
     rec["lead_sponsor"] = next((o["name"] for o in orgs if o["role"] == "LEAD_SPONSOR"), None)
     rec["collaborators"] = [o["name"] for o in orgs if o["role"] == "COLLABORATOR"]
@@ -163,11 +172,14 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
         for n in g.ordered(t, tk + "official")
     ]  # fmt: skip
     rec["conditions"] = [g.one(n, tk + "name") for n in g.ordered(t, tk + "conditionStatement")]
+    for kind in ("condition", "intervention", "derived_condition", "derived_intervention"):
+        rec[f"{kind}_codes"] = sorted(set(g.all(t, _CODES_OF + kind)))
 
     interventions = g.ordered(t, tk + "intervention")
     rec["interventions"] = [
         {"type": _code_or_none(g.one(n, tk + "interventionType")), "name": g.one(n, tk + "name"),
-         "description": g.one(n, tk + "description"), "other_names": g.all(n, tk + "otherName")}
+         "description": g.one(n, tk + "description"), "other_names": g.all(n, tk + "otherName"),
+         "role": _code_or_none(g.one(n, tk + "interventionRole")), "regimen": _regimen(g, g.one(n, tk + "doseRegimen"))}
         for n in interventions
     ]  # fmt: skip
     rec["arms"] = [
@@ -205,8 +217,12 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
         for n in g.ordered(t, tk + "location")
     ]  # fmt: skip
     rec["references"] = [
-        {"citation": g.one(n, tk + "citation"), "pmid": g.one(n, tk + "pmid"), "doi": g.one(n, tk + "doi"),
-         "type": _code_or_none(g.one(n, tk + "referenceType"))}
+        {
+            "citation": g.one(n, tk + "citation"),
+            "pmid": g.one(n, tk + "pmid"),
+            "doi": g.one(n, tk + "doi"),
+            "type": _code_or_none(g.one(n, tk + "referenceType")),
+        }
         for n in g.ordered(t, tk + "reference")
     ]
     return rec
@@ -228,6 +244,17 @@ def _constraint_record(g: _Graph, node: str, text: str | None) -> dict[str, Any]
         "unit": g.one(node, tk + "unit"), "window": g.one(node, tk + "window"),
         "mention": g.one(node, tk + "mention"), "text": text,
     }  # fmt: skip
+
+
+def _regimen(g: _Graph, node: str | None) -> dict[str, Any] | None:
+    """A regimen node back as the record's dict (decimals come back as text: read as numbers)."""
+    if node is None:
+        return None
+    out: dict[str, Any] = {}
+    for name, (pred, datatype) in REGIMEN_FIELDS.items():
+        value = g.one(node, str(pred))
+        out[name] = float(value) if value is not None and datatype == XSD.decimal else value
+    return out
 
 
 def _code_or_none(value: str | None) -> str | None:

@@ -11,7 +11,10 @@ from typing import Any
 
 from . import iri
 from .criteria import trial_constraints
-from .model import Trial
+from .model import Intervention, Trial
+from .normalize import record_codes
+from .normalize.dosage import arm_types_by_intervention, intervention_role, parse_regimen
+from .normalize.orgs import read_org
 
 #: Contract keys, in the contract's order; `show --json` prints them first, extras after.
 CONTRACT_KEYS = (
@@ -34,6 +37,7 @@ EXTRA_KEYS = (
     "responsible_party", "ipd_sharing", "ipd_sharing_description",
     "condition_meshes", "condition_mesh_ancestors", "intervention_meshes", "intervention_mesh_ancestors",
     "criteria_constraints",
+    "condition_codes", "intervention_codes", "derived_condition_codes", "derived_intervention_codes",
 )  # fmt: skip
 
 #: Keys derived from other fields by trialkg's own reading (not stated by the source as such).
@@ -44,8 +48,17 @@ def _code(value: Enum | None) -> str | None:
     return None if value is None else str(value.value)
 
 
-def to_record(trial: Trial, *, trial_id: str, sources: list[str]) -> dict[str, Any]:
-    """The contract record of one parsed trial (what `show --json` must print for it)."""
+def _reading(trial: Trial, item: Intervention) -> dict[str, Any]:
+    """What the normaliser reads in an intervention: its role in the trial and the regimen its description states."""
+    role = intervention_role(item, arm_types_by_intervention(trial).get(item.name, ()))
+    return {"role": role, "regimen": parse_regimen(item.description).to_record()}
+
+
+def to_record(trial: Trial, *, trial_id: str, sources: list[str], linked: bool = True) -> dict[str, Any]:
+    """The contract record of one parsed trial (what `show --json` must print for it).
+
+    linked=False leaves out what the normaliser adds (codes, organisation ids): only what the document states.
+    """
     t = trial
     record: dict[str, Any] = {
         "id": trial_id,
@@ -68,12 +81,22 @@ def to_record(trial: Trial, *, trial_id: str, sources: list[str]) -> dict[str, A
         "collaborators": list(t.collaborators),
         "conditions": list(t.conditions),
         "interventions": [
-            {"type": _code(i.type), "name": i.name, "description": i.description, "other_names": list(i.other_names)}
+            {
+                "type": _code(i.type),
+                "name": i.name,
+                "description": i.description,
+                "other_names": list(i.other_names),
+                **(_reading(t, i) if linked else {}),
+            }
             for i in t.interventions
         ],
         "arms": [
-            {"label": a.label, "description": a.description, "intervention_names": list(a.intervention_names),
-             "type": _code(a.type)}
+            {
+                "label": a.label,
+                "description": a.description,
+                "intervention_names": list(a.intervention_names),
+                "type": _code(a.type),
+            }
             for a in t.arms
         ],
         "allocation": _code(t.allocation),
@@ -89,8 +112,16 @@ def to_record(trial: Trial, *, trial_id: str, sources: list[str]) -> dict[str, A
         "primary_outcomes": [_outcome(o) for o in t.primary_outcomes],
         "secondary_outcomes": [_outcome(o) for o in t.secondary_outcomes],
         "locations": [
-            {"facility": loc.facility, "city": loc.city, "state": loc.state, "country": loc.country,
-             "zip": loc.zip, "status": _code(loc.status), "latitude": loc.latitude, "longitude": loc.longitude}
+            {
+                "facility": loc.facility,
+                "city": loc.city,
+                "state": loc.state,
+                "country": loc.country,
+                "zip": loc.zip,
+                "status": _code(loc.status),
+                "latitude": loc.latitude,
+                "longitude": loc.longitude,
+            }
             for loc in t.locations
         ],
         "references": [
@@ -99,7 +130,13 @@ def to_record(trial: Trial, *, trial_id: str, sources: list[str]) -> dict[str, A
         "related_trials": list(t.related_trials),
         "secondary_ids": [{"id": s.identifier, "type": s.type} for s in t.secondary_ids],
         "organizations": [
-            {"name": o.name, "role": _code(o.role), "agency_class": _code(o.agency_class)} for o in t.organizations
+            {
+                "name": o.name,
+                "role": _code(o.role),
+                "agency_class": _code(o.agency_class),
+                **({"ids": list(read_org(o.name).ids)} if linked else {}),
+            }
+            for o in t.organizations
         ],
         "officials": [{"name": o.name, "role": _code(o.role), "affiliation": o.affiliation} for o in t.officials],
         "keywords": list(t.keywords),
@@ -130,6 +167,8 @@ def to_record(trial: Trial, *, trial_id: str, sources: list[str]) -> dict[str, A
         "intervention_mesh_ancestors": _meshes(t.intervention_mesh_ancestors),
         "criteria_constraints": trial_constraints(t),
     }
+    if linked:
+        record.update(record_codes(t))
     return record
 
 

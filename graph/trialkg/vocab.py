@@ -17,7 +17,10 @@ class TK(DefinedNamespace):
     Condition: URIRef
     ConditionStatement: URIRef
     CriterionConstraint: URIRef
+    DerivedMention: URIRef
+    DoseRegimen: URIRef
     EligibilityCriterion: URIRef
+    EntityLink: URIRef
     Identifier: URIRef
     Intervention: URIRef
     InterventionConcept: URIRef
@@ -54,16 +57,32 @@ class TK(DefinedNamespace):
     constraintKind: URIRef
     country: URIRef
     criterionType: URIRef
+    cyclesMax: URIRef
+    cyclesMin: URIRef
+    department: URIRef
+    derivedCondition: URIRef
+    derivedConditionMention: URIRef
+    derivedFromField: URIRef
+    derivedIntervention: URIRef
+    derivedInterventionMention: URIRef
     description: URIRef
     detailedDescription: URIRef
     doi: URIRef
+    doseAmount: URIRef
+    doseAmountMax: URIRef
+    doseBasis: URIRef
+    doseRegimen: URIRef
+    doseUnit: URIRef
+    durationDays: URIRef
     eligibilityCriterion: URIRef
     enrollment: URIRef
+    entityLink: URIRef
     facility: URIRef
     fdaRegulatedDevice: URIRef
     fdaRegulatedDrug: URIRef
     fileName: URIRef
     firstPosted: URIRef
+    frequency: URIRef
     hasDataMonitoringCommittee: URIRef
     hasResults: URIRef
     healthyVolunteers: URIRef
@@ -72,6 +91,7 @@ class TK(DefinedNamespace):
     intervention: URIRef
     interventionConcept: URIRef
     interventionModel: URIRef
+    interventionRole: URIRef
     interventionType: URIRef
     ipdSharing: URIRef
     ipdSharingDescription: URIRef
@@ -80,6 +100,10 @@ class TK(DefinedNamespace):
     lastUpdatePosted: URIRef
     latitude: URIRef
     leadSponsor: URIRef
+    linkConfidence: URIRef
+    linkMethod: URIRef
+    linkRelation: URIRef
+    linkTarget: URIRef
     listedRelatedTrial: URIRef
     listedTrial: URIRef
     location: URIRef
@@ -88,6 +112,7 @@ class TK(DefinedNamespace):
     maximumAge: URIRef
     measure: URIRef
     mention: URIRef
+    mentionOf: URIRef
     mentionedEntity: URIRef
     meshCondition: URIRef
     meshConditionAncestor: URIRef
@@ -123,6 +148,8 @@ class TK(DefinedNamespace):
     responsiblePartyAffiliation: URIRef
     responsiblePartyName: URIRef
     responsiblePartyType: URIRef
+    restDays: URIRef
+    route: URIRef
     score: URIRef
     scorer: URIRef
     secondaryIdentifier: URIRef
@@ -130,6 +157,7 @@ class TK(DefinedNamespace):
     sex: URIRef
     sha256: URIRef
     sharedEntity: URIRef
+    siteOrganization: URIRef
     siteStatus: URIRef
     sourceFormat: URIRef
     startDate: URIRef

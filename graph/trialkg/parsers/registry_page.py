@@ -517,8 +517,7 @@ def parse(path: Path, source: SourceDocument) -> Iterator[Trial]:
     if sections == 0:
         raise RecordParseError(
             str(path),
-            "no section of a study page found (a heading such as 'Basic Information' "
-            "followed by its description line)",
+            "no section of a study page found (a heading such as 'Basic Information' followed by its description line)",
             where="whole file",
         )
     if trial == Trial(source=source):
