@@ -19,6 +19,8 @@ from functools import cache
 from pathlib import Path
 
 from . import iri
+from .normalize.linking import primary, resolve
+from .normalize.text import strip_qualifiers
 from .model import CriterionKind, Trial
 
 Number = int | float
@@ -784,11 +786,17 @@ def trial_constraints(trial: Trial) -> list[dict[str, object]]:
 
 
 def entity_link(constraint: Constraint) -> str | None:
-    """The shared node a condition or treatment constraint names, by its name (swap for a normaliser)."""
+    """The shared node a condition or treatment constraint names: the normaliser's, so that "SLE" in a
+    criterion and "Systemic Lupus Erythematosus" in a trial's conditions are one node (by MeSH descriptor
+    when the name links to one surely enough, else by the name, as trials' own mentions are minted)."""
     if constraint.kind is ConstraintKind.CONDITION:
-        return iri.condition(constraint.variable)
+        best = primary(resolve(constraint.variable, "condition"))
+        return iri.condition_entity(best.ui if best else None, constraint.variable)
     if constraint.kind is ConstraintKind.TREATMENT:
-        return iri.intervention_concept(constraint.variable)
+        best = primary(resolve(constraint.variable, "intervention"))
+        return iri.intervention_entity(
+            best.ui if best else None, strip_qualifiers(constraint.variable) or constraint.variable
+        )
     return None
 
 
