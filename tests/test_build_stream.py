@@ -102,3 +102,13 @@ def test_leftovers_of_an_interrupted_build_are_cleared(tmp_path):
     build(CORPUS[:2], out)
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
     assert len(open_graph(out)) > 100
+
+
+def test_the_store_is_loaded_in_blocks_that_end_at_line_ends(tmp_path):
+    from trialkg.build import _line_blocks
+
+    path = tmp_path / "x.nq"
+    path.write_bytes(b"".join(b"<s> <p> \"%d\" .\n" % i for i in range(500)) + b"<s> <p> \"" + b"x" * 300 + b"\" .\n")
+    blocks = list(_line_blocks(path, size=64))
+    assert b"".join(blocks) == path.read_bytes()
+    assert len(blocks) > 10 and all(block.endswith(b"\n") for block in blocks)  # a line longer than a block waits
