@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import json
+import tempfile
 import os
 import resource
 import subprocess
@@ -414,3 +415,22 @@ def test_unicode_and_syntax_in_a_keyvalue_export_round_trip(tmp_path, extra):
     assert result.exit_code == 0, result.stderr
     shown = assert_round_trips(out, doc, parsed_record(doc)["nct_id"])
     assert shown["brief_title"].startswith(extra + " ")
+
+
+@pytest.mark.parametrize("cut", [1, 2, 3])
+def test_a_character_split_by_the_format_sniffing_read_is_not_an_encoding_error(cut):
+    """The format is detected from the first 64 KiB: a 4-byte character cut there (at each of its inner
+    bytes) must not make a valid UTF-8 file look broken (seen on a 100-study page of the registry)."""
+    from trialkg.parsers import HEAD_BYTES, parse_file
+
+    head = json.dumps(study("NCT00000401"), ensure_ascii=False)
+    pad = HEAD_BYTES - cut - len("[" + head + ', {"x": "')
+    text = "[" + head + ', {"x": "' + "a" * pad + "😀 ü é" + '"}, ' + json.dumps(study("NCT00000402")) + "]"
+    data = text.encode("utf-8")
+    assert data[HEAD_BYTES - cut] == "😀".encode()[0]  # the read ends inside the emoji
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "page.json"
+        path.write_bytes(data)
+        found = list(parse_file(path))
+    ids = [t.nct_id for t in found if not isinstance(t, Exception)]
+    assert ids == ["NCT00000401", "NCT00000402"], found

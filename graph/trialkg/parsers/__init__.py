@@ -73,6 +73,22 @@ def decode_text(data: bytes, name: str) -> str:
         ) from exc
 
 
+def _whole_characters(data: bytes) -> bytes:
+    """`data` without a UTF-8 character cut at its end (1-3 bytes of a sequence a read split).
+
+    >>> _whole_characters("aé".encode()[:-1]), _whole_characters("aé".encode())
+    (b'a', b'a\\xc3\\xa9')
+    """
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:  # ASCII: nothing is cut
+            return data
+        if byte >= 0xC0:  # the lead byte of the last sequence: is the sequence whole?
+            length = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return data if back >= length else data[:-back]
+    return data  # no lead byte in reach: invalid anyway, decoding will say where
+
+
 def _line_of(data: bytes, offset: int) -> str:
     newlines = data.count(b"\n", 0, offset)
     return f"line {newlines + 1}"
@@ -107,7 +123,7 @@ def parse_file(path: Path) -> Iterator[Trial | RecordParseError]:
         return
     # A cut at HEAD_BYTES may fall inside a multi-byte character: decode only whole characters.
     if len(head_bytes) == HEAD_BYTES and not head_bytes.startswith((b"\xff\xfe", b"\xfe\xff")):
-        head_bytes = head_bytes[: len(head_bytes) - 4] + head_bytes[-4:].decode("utf-8", "ignore").encode()
+        head_bytes = _whole_characters(head_bytes)
     head = decode_text(head_bytes, str(path))
     fmt = detect_format(head, str(path))
     size, limit = path.stat().st_size, MAX_BYTES.get(fmt)
