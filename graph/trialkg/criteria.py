@@ -19,9 +19,9 @@ from functools import cache
 from pathlib import Path
 
 from . import iri
+from .model import CriterionKind, Trial
 from .normalize.linking import primary, resolve
 from .normalize.text import strip_qualifiers
-from .model import CriterionKind, Trial
 
 Number = int | float
 
