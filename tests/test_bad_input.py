@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import copy
 import json
-import tempfile
 import os
 import resource
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
