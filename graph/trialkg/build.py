@@ -458,8 +458,6 @@ def shacl_report_turtle(report: BuildReport) -> bytes:
             triples.append(ox.Triple(node, ox.NamedNode(sh + "resultPath"), ox.NamedNode(r.path)))
         if r.value is not None:
             triples.append(ox.Triple(node, ox.NamedNode(sh + "value"), ox.Literal(r.value)))
-    out = ox.serialize(
-        sorted(set(triples), key=str), format=ox.RdfFormat.TURTLE, prefixes={"sh": sh, "trialkg": iri.ONTOLOGY}
+    return export.serialize_bytes(
+        sorted(set(triples), key=str), ox.RdfFormat.TURTLE, prefixes={"sh": sh, "trialkg": iri.ONTOLOGY}
     )
-    assert isinstance(out, bytes)
-    return out

@@ -63,22 +63,23 @@ def sorted_triples(store: ox.Store) -> list[ox.Triple]:
     return sorted({q.triple for q in store}, key=str)
 
 
-def _serialize(statements: Iterable[Any], fmt: ox.RdfFormat, **options: Any) -> bytes:
+def serialize_bytes(statements: Iterable[Any], fmt: ox.RdfFormat, **options: Any) -> bytes:
+    """Oxigraph's serialisation of `statements` as bytes (its return type also allows None)."""
     out = ox.serialize(statements, format=fmt, **options)
     assert isinstance(out, bytes)
     return out
 
 
 def nquads_bytes(store: ox.Store) -> bytes:
-    return _serialize(sorted_quads(store), ox.RdfFormat.N_QUADS)
+    return serialize_bytes(sorted_quads(store), ox.RdfFormat.N_QUADS)
 
 
 def ntriples_bytes(store: ox.Store) -> bytes:
-    return _serialize(sorted_triples(store), ox.RdfFormat.N_TRIPLES)
+    return serialize_bytes(sorted_triples(store), ox.RdfFormat.N_TRIPLES)
 
 
 def turtle_bytes(store: ox.Store) -> bytes:
-    return _serialize(sorted_triples(store), ox.RdfFormat.TURTLE, prefixes=dict(sorted(iri.PREFIXES.items())))
+    return serialize_bytes(sorted_triples(store), ox.RdfFormat.TURTLE, prefixes=dict(sorted(iri.PREFIXES.items())))
 
 
 def context() -> dict[str, Any]:

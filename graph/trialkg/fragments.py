@@ -26,7 +26,7 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from . import iri
-from .export import FILE_NAMES, context, write_atomic
+from .export import FILE_NAMES, context, serialize_bytes, write_atomic
 
 PREFIXES = dict(sorted(iri.PREFIXES.items()))
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -34,15 +34,9 @@ _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SUFFIXES = {"nq": ".nq", "nt": ".nt", "ttl": ".ttl", "jsonld": ".jsonl", "shared": ".shared.nt"}
 
 
-def _serialize(statements: Iterable[Any], fmt: ox.RdfFormat, **options: Any) -> bytes:
-    out = ox.serialize(statements, format=fmt, **options)
-    assert isinstance(out, bytes)
-    return out
-
-
 def turtle_body(triples: Iterable[ox.Triple]) -> bytes:
     """Turtle of `triples` with the project prefixes, without the @prefix header (written once per file)."""
-    text = _serialize(sorted(triples, key=str), ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    text = serialize_bytes(sorted(triples, key=str), ox.RdfFormat.TURTLE, prefixes=PREFIXES)
     lines = text.splitlines(keepends=True)
     start = 0
     while start < len(lines) and lines[start].startswith(b"@prefix "):
@@ -92,7 +86,7 @@ def jsonld_nodes(triples: Iterable[ox.Triple]) -> list[str]:
     if _TERMS is None:
         _TERMS = _terms()
     properties, classes = _TERMS
-    expanded = json.loads(_serialize(sorted(triples, key=str), ox.RdfFormat.JSON_LD))
+    expanded = json.loads(serialize_bytes(sorted(triples, key=str), ox.RdfFormat.JSON_LD))
     if isinstance(expanded, dict):
         expanded = expanded.get("@graph", [expanded])
     lines = []
@@ -160,14 +154,14 @@ class DocumentFragments:
             (own if subject.startswith(_SOURCE_PREFIX) else shared).append(q.triple)
         files = self.files
         if "nq" in files:
-            files["nq"].write(_serialize(fresh, ox.RdfFormat.N_QUADS))
+            files["nq"].write(serialize_bytes(fresh, ox.RdfFormat.N_QUADS))
         if "nt" in files:
-            files["nt"].write(_serialize(own, ox.RdfFormat.N_TRIPLES))
+            files["nt"].write(serialize_bytes(own, ox.RdfFormat.N_TRIPLES))
         if "ttl" in files:
             files["ttl"].write(turtle_body(own))
         if "jsonld" in files:
             files["jsonld"].write("".join(line + "\n" for line in jsonld_nodes(own)).encode("utf-8"))
-        files["shared"].write(_serialize(shared, ox.RdfFormat.N_TRIPLES))
+        files["shared"].write(serialize_bytes(shared, ox.RdfFormat.N_TRIPLES))
 
     def close(self) -> None:
         for fh in self.files.values():

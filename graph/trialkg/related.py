@@ -22,7 +22,7 @@ import numpy as np
 import pyoxigraph as ox
 
 from . import iri
-from .export import write_atomic
+from .export import serialize_bytes, write_atomic
 from .store import select
 
 #: How much one shared entity of each kind counts, before rarity.
@@ -433,10 +433,9 @@ def write_related_exports(store: ox.Store, graph_dir: Path) -> list[Path]:
     """The RELATED_GRAPH named graph as N-Quads and Turtle files (sorted, atomic): the exports stay as built."""
     graph = ox.NamedNode(RELATED_GRAPH)
     statements = sorted(store.quads_for_pattern(None, None, None, graph), key=str)
-    nq = ox.serialize(statements, format=ox.RdfFormat.N_QUADS)
-    ttl = ox.serialize(
-        [q.triple for q in statements], format=ox.RdfFormat.TURTLE, prefixes=dict(sorted(iri.PREFIXES.items()))
-    )
+    nq = serialize_bytes(statements, ox.RdfFormat.N_QUADS)
+    prefixes = dict(sorted(iri.PREFIXES.items()))
+    ttl = serialize_bytes([q.triple for q in statements], ox.RdfFormat.TURTLE, prefixes=prefixes)
     written = []
     for fmt, data in (("nq", nq), ("ttl", ttl)):
         path = graph_dir / RELATED_FILES[fmt]

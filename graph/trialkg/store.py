@@ -47,16 +47,9 @@ def to_ox(term: Node) -> ox.NamedNode | ox.Literal | ox.BlankNode:
 
 
 def quads(triples: Iterable[tuple[Node, Node, Node]], graph: URIRef) -> list[ox.Quad]:
-    """The triples as Oxigraph quads in `graph` (the build's hot path: IRIs looked up in the cache first)."""
+    """The triples as Oxigraph quads in `graph`."""
     g = ox.NamedNode(str(graph))
-    named = _NAMED
-    out = []
-    for s, p, o in triples:
-        s2 = named.get(s) if type(s) is URIRef else None
-        p2 = named.get(p)
-        o2 = named.get(o) if type(o) is URIRef else None
-        out.append(ox.Quad(s2 or to_ox(s), p2 or to_ox(p), o2 or to_ox(o), g))  # type: ignore[arg-type]
-    return out
+    return [ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in triples]  # type: ignore[arg-type]
 
 
 def open_graph(graph_dir: Path, *, writable: bool = False) -> ox.Store:
