@@ -22,8 +22,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from trialkg.criteria import Constraint, parse_criterion, parse_trial, reconcile_age
 from trialkg.model import CriterionKind
+from trialkg.normalize.criteria import Constraint, parse_criterion, parse_trial, reconcile_age
 from trialkg.parsers import parse_file
 
 ROOT = Path(__file__).resolve().parents[1]

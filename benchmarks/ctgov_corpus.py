@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from trialkg.build import build
-from trialkg.readback import read_trial, resolve_trial
-from trialkg.store import open_graph
+from trialkg.pipeline import build
+from trialkg.rdf.readback import read_trial, resolve_trial
+from trialkg.store.oxigraph import open_graph
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "ctgov"
 

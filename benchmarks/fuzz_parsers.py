@@ -125,8 +125,8 @@ MUTATORS = [bit_flip, byte_set, truncate, splice, insert_hostile, duplicate_chun
 
 
 def _targets() -> dict[str, object]:
-    from trialkg.build import read_document
     from trialkg.parsers import PARSERS, parse_file, source_document
+    from trialkg.pipeline import read_document
 
     def run_parser(module: object) -> object:
         return lambda path: list(module.parse(path, source_document(path, module.FORMAT)))  # type: ignore[attr-defined]

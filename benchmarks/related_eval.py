@@ -68,10 +68,10 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from trialkg import related as R
-from trialkg.build import build
-from trialkg.readback import read_trial
-from trialkg.store import open_graph
+from trialkg.apps import related as R
+from trialkg.pipeline import build
+from trialkg.rdf.readback import read_trial
+from trialkg.store.oxigraph import open_graph
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "ctgov"
 CONDITION_KINDS = frozenset({"condition", "condition_mesh", "condition_mesh_ancestor"})

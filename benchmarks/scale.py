@@ -6,7 +6,7 @@ returns them, so the records stay realistic and every trial is distinct.
 
 Fast path: `trialkg build` (worker processes, compiled SHACL shapes, Oxigraph serialisers and
 store), queries on the on-disk Oxigraph store in-process and through an `oxigraph` server.
-Naive path: the same N-Quads into trialkg's rdflib back end (`trialkg.backends.RdflibBackend`, the
+Naive path: the same N-Quads into trialkg's rdflib back end (`benchmarks/rdflib_baseline.py`, the
 in-memory Dataset), rdflib's Turtle serialiser and SPARQL engine, the same query through the same
 interface (run only up to --naive-max trials: at 100k it needs tens of GB).
 
@@ -223,8 +223,9 @@ def sample_trials(store_dir: Path, n: int) -> list[str]:
 
 def fast_queries(out: Path, trials: list[str], related_sample: int, ranked: bool) -> dict:
     import pyoxigraph as ox
-    from trialkg.related import load_entity_graph, related
-    from trialkg.store import open_graph, select
+    from trialkg.apps.related import load_entity_graph, related
+    from trialkg.rdf.queries import select
+    from trialkg.store.oxigraph import open_graph
 
     store = open_graph(out)
     latencies = []
@@ -311,7 +312,7 @@ def _bulk_load(nq: Path, location: Path, figures: dict) -> dict:
 
 NAIVE_SCRIPT = r"""
 import json, sys, time, rdflib
-from trialkg.backends import RdflibBackend
+from rdflib_baseline import RdflibBackend
 nq, ttl, trials = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 query = open(sys.argv[4]).read()
 start = time.perf_counter()
@@ -343,7 +344,8 @@ def naive_path(out: Path, work: Path, trials: list[str], turtle_max: int) -> dic
     query_file.write_text(RELATED_QUERY)
     result, seconds, peak = run_measured(
         [sys.executable, str(script), str(out / "trialkg.nq"), str(work / "naive.ttl"), json.dumps(trials),
-         str(query_file), str(turtle_max)]
+         str(query_file), str(turtle_max)],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "benchmarks"), os.environ.get("PYTHONPATH")]))},
     )  # fmt: skip
     if result.returncode:
         return {"error": result.stderr[-500:]}

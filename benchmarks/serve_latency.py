@@ -26,9 +26,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
-from trialkg.oxigraph_server import free_port, start_server, stop_server, store_location, wait_ready
+from trialkg.rdf.queries import select
 from trialkg.resources import query_text
-from trialkg.store import open_graph, select
+from trialkg.store.oxigraph import open_graph
+from trialkg.store.server import free_port, start_server, stop_server, store_location, wait_ready
 
 
 def with_trial(iri: str) -> str:

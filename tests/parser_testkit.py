@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from trialkg.errors import RecordParseError
 from trialkg.model import SourceDocument, Trial
 from trialkg.parsers import detect_format, source_document
-from trialkg.record import CONTRACT_KEYS, DERIVED_KEYS, EXTRA_KEYS, to_record
+from trialkg.rdf.record import CONTRACT_KEYS, DERIVED_KEYS, EXTRA_KEYS, to_record
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -32,6 +32,23 @@ CTGOV = DATA / "ctgov"
 #: The real ClinicalTrials.gov downloads, when shared/ is beside the repository; tests reading them are marked so.
 SHARED_CTGOV = ROOT.parent / "shared" / "ctgov"
 needs_shared_ctgov = pytest.mark.skipif(not SHARED_CTGOV.is_dir(), reason="shared/ctgov is not beside the repository")
+
+
+def readme_study_counts() -> dict[str, int]:
+    """Studies per folder as shared/ctgov/README.md's table states them (`| folder/ | format | studies |`).
+
+    Tests count against the README, not a number of their own: the folder grows between waves.
+    """
+    counts = {}
+    for line in (SHARED_CTGOV / "README.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[2].replace(",", "").isdigit():
+            counts[cells[0].rstrip("/")] = int(cells[2].replace(",", ""))
+    return counts
+
+
+#: The folder of ~6,800 legacy XML records: read only by slow tests and benchmarks.
+BIG_XML_FOLDER = "ctgov_xml_2023_reesewang25"
 GOLDEN_RECORDS = ROOT / "tests" / "golden" / "records"
 #: The contract schema: the repository's copy, and the public one (checked too when it stands beside the repository).
 CONTRACT_SCHEMA = DATA / "contract" / "trial-record.schema.json"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from hypothesis import strategies as st
-from trialkg import iri
 from trialkg.model import (
     LAST_KNOWN_STATUSES,
     AgencyClass,
@@ -33,6 +32,7 @@ from trialkg.model import (
     StudyType,
     Trial,
 )
+from trialkg.rdf import iri
 
 # Any text a document may hold, minus surrogates (not encodable), never empty.
 text = st.text(min_size=1, max_size=40).filter(lambda s: s.strip() != "")

@@ -1,5 +1,5 @@
 """`python -m trialkg` is the `trialkg` command."""
 
-from .cli import main
+from trialkg.cli.main import main
 
 main()

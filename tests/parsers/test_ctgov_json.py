@@ -18,16 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from trialkg.errors import RecordParseError
-from trialkg.model import (
-    ArmGroupType,
-    Link,
-    MeshLeaf,
-    MeshTerm,
-    OverallStatus,
-    ReferenceType,
-    SourceDocument,
-    Trial,
-)
+from trialkg.model import ArmGroupType, Link, MeshLeaf, MeshTerm, OverallStatus, ReferenceType, SourceDocument, Trial
 from trialkg.parsers import ctgov_json, parse_file, source_document
 
 DATA = kit.CTGOV

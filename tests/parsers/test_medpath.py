@@ -11,15 +11,7 @@ import parser_testkit as kit
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from trialkg.model import (
-    Allocation,
-    InterventionModel,
-    Location,
-    Masking,
-    Outcome,
-    OverallStatus,
-    PrimaryPurpose,
-)
+from trialkg.model import Allocation, InterventionModel, Location, Masking, Outcome, OverallStatus, PrimaryPurpose
 from trialkg.parsers import medpath, source_document
 
 SEEDS = [kit.SEEDS / "003_a5f66f11607f097c.txt", kit.SEEDS / "004_58031a46e2c2609e.txt"]

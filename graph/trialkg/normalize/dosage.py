@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..model import ArmGroupType, Intervention, InterventionType, Trial
-from .text import fold
+from trialkg.model import ArmGroupType, Intervention, InterventionType, Trial
+from trialkg.normalize.text import fold
 
 #: Role codes (trialkg code:InterventionRole-*), by what the intervention is in the trial.
 ROLES = ("ACTIVE", "PLACEBO", "SHAM", "STANDARD_OF_CARE", "PROCEDURE", "BEHAVIORAL", "DEVICE", "OTHER")

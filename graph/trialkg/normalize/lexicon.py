@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from .text import key, sorted_key
+from trialkg.normalize.text import key, sorted_key
 
 KINDS = ("condition", "intervention")
 

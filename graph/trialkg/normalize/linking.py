@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .lexicon import SOURCE_METHOD, Entry, Lexicon, default_lexicon
-from .text import key, rewrite, sorted_key, strip_qualifiers, strip_salt
+from trialkg.normalize.lexicon import SOURCE_METHOD, Entry, Lexicon, default_lexicon
+from trialkg.normalize.text import key, rewrite, sorted_key, strip_qualifiers, strip_salt
 
 #: Methods, as written in the graph (trialkg:linkMethod).
 METHODS = ("registry-provided", "exact", "synonym", "fuzzy", "partial", "derived")

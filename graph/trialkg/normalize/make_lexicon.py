@@ -1,6 +1,6 @@
 """Generate data/mesh_lexicon.tsv from registry records: what the registry's MeSH browse modules teach.
 
-    python -m trialkg.normalize.make_lexicon CTGOV_DIR [CTGOV_DIR ...] [--out FILE]
+    trialkg lexicon CTGOV_DIR [CTGOV_DIR ...] [--out FILE]
 
 For every trial in the API v2 JSON (derivedSection condition/interventionBrowseModule) and the
 legacy XML (condition_browse/intervention_browse mesh_term, whose descriptor UI is looked up by
@@ -13,19 +13,17 @@ sorted, so the same records give the same bytes.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import iri
-from ..errors import TrialkgError
-from ..mesh import pair_mesh
-from ..model import MeshTerm, Trial
-from ..parsers import parse_file
-from .text import key
+from trialkg.errors import TrialkgError
+from trialkg.model import MeshTerm, Trial
+from trialkg.normalize.mesh_pairing import pair_mesh
+from trialkg.normalize.text import key
+from trialkg.parsers import parse_file
+from trialkg.rdf import iri
 
 #: The registry pairings that rest on the record's own text; overlap guesses are left out.
 RELIABLE_METHODS = frozenset({"registry-exact", "registry-inverted", "registry-as-found", "registry-sole"})
@@ -136,18 +134,13 @@ def corpus_files(folders: Iterable[Path]) -> list[Path]:
     return sorted(p for f in folders for p in f.rglob("*") if p.is_file() and p.suffix in {".json", ".xml", ".zip"})
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("folders", nargs="+", type=Path)
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent.parent / "data" / "mesh_lexicon.tsv")
-    args = parser.parse_args(argv)
-    trials = read_trials(corpus_files(args.folders))
-    ev = collect(trials)
-    lexicon_rows = rows(ev)
-    write(args.out, lexicon_rows, [f.name for f in args.folders])
-    print(f"{len(trials)} trials -> {len(lexicon_rows)} rows in {args.out}", file=sys.stderr)
-    return 0
+#: Where the shipped lexicon lives in a source checkout (the file the package reads).
+DEFAULT_OUT = Path(__file__).parent.parent / "data" / "mesh_lexicon.tsv"
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+def make_lexicon(folders: Sequence[Path], out: Path = DEFAULT_OUT) -> tuple[int, int]:
+    """Read the registry records under `folders` and write the lexicon to `out`: (trials read, rows written)."""
+    trials = read_trials(corpus_files(folders))
+    lexicon_rows = rows(collect(trials))
+    write(out, lexicon_rows, [f.name for f in folders])
+    return len(trials), len(lexicon_rows)

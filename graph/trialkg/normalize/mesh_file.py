@@ -23,9 +23,9 @@ from typing import IO
 
 from defusedxml.ElementTree import iterparse
 
-from ..errors import TrialkgError
-from .lexicon import Entry, Lexicon, default_lexicon
-from .text import key
+from trialkg.errors import TrialkgError
+from trialkg.normalize.lexicon import Entry, Lexicon, default_lexicon
+from trialkg.normalize.text import key
 
 #: Tree-number prefixes -> the kind of mention a descriptor under them names (MeSH tree categories:
 #: C Diseases, F03 Mental Disorders; D Chemicals and Drugs, E Techniques and Equipment, F04 Behavioural

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from .lexicon import data_path, read_tsv
-from .text import fold
+from trialkg.normalize.lexicon import data_path, read_tsv
+from trialkg.normalize.text import fold
 
 #: Abbreviated words, expanded before keying ("Univ." and "University" are one word).
 _WORD_EXPANSIONS = {

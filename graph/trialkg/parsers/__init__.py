@@ -17,9 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
-from ..errors import RecordParseError, UnknownFormatError
-from ..model import SourceDocument, Trial
-from . import compass, ctgov_json, ctgov_xml, keyvalue, medpath, registry_page
+from trialkg.errors import RecordParseError, UnknownFormatError
+from trialkg.model import SourceDocument, Trial
+from trialkg.parsers import compass, ctgov_json, ctgov_xml, keyvalue, medpath, registry_page
+from trialkg.parsers.text import decode_text, whole_characters
 
 #: Every known format, by name. Order breaks ties in `detect_format`.
 PARSERS: dict[str, ModuleType] = {
@@ -42,56 +43,6 @@ MAX_BYTES: dict[str, int] = {
     medpath.FORMAT: 2 << 20,
     ctgov_xml.FORMAT: 16 << 20,
 }
-
-
-def read_text(path: Path) -> str:
-    """The document as text: UTF-8 (a BOM is dropped); binary or undecodable input is an error."""
-    data = path.read_bytes()
-    return decode_text(data, str(path))
-
-
-def decode_text(data: bytes, name: str) -> str:
-    if not data.strip():
-        raise RecordParseError(name, "the file is empty")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise RecordParseError(name, f"not valid UTF-16 ({exc.reason} at byte {exc.start})") from exc
-    if b"\x00" in data:
-        at = data.index(b"\x00")
-        raise RecordParseError(
-            name, f"binary content (a NUL byte at byte {at}); expected a text document", where=_line_of(data, at)
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise RecordParseError(
-            name,
-            f"not valid UTF-8 ({exc.reason} at byte {exc.start}); re-save the file as UTF-8",
-            where=_line_of(data, exc.start),
-        ) from exc
-
-
-def _whole_characters(data: bytes) -> bytes:
-    """`data` without a UTF-8 character cut at its end (1-3 bytes of a sequence a read split).
-
-    >>> _whole_characters("aé".encode()[:-1]), _whole_characters("aé".encode())
-    (b'a', b'a\\xc3\\xa9')
-    """
-    for back in range(1, min(4, len(data)) + 1):
-        byte = data[-back]
-        if byte < 0x80:  # ASCII: nothing is cut
-            return data
-        if byte >= 0xC0:  # the lead byte of the last sequence: is the sequence whole?
-            length = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
-            return data if back >= length else data[:-back]
-    return data  # no lead byte in reach: invalid anyway, decoding will say where
-
-
-def _line_of(data: bytes, offset: int) -> str:
-    newlines = data.count(b"\n", 0, offset)
-    return f"line {newlines + 1}"
 
 
 def detect_format(head: str, name: str) -> str:
@@ -123,7 +74,7 @@ def parse_file(path: Path) -> Iterator[Trial | RecordParseError]:
         return
     # A cut at HEAD_BYTES may fall inside a multi-byte character: decode only whole characters.
     if len(head_bytes) == HEAD_BYTES and not head_bytes.startswith((b"\xff\xfe", b"\xfe\xff")):
-        head_bytes = _whole_characters(head_bytes)
+        head_bytes = whole_characters(head_bytes)
     head = decode_text(head_bytes, str(path))
     fmt = detect_format(head, str(path))
     size, limit = path.stat().st_size, MAX_BYTES.get(fmt)

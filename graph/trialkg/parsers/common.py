@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeVar
 
-from ..model import (
+from trialkg.model import (
     Intervention,
     InterventionType,
     Organization,

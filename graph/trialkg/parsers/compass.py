@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import RecordParseError
-from ..model import (
+from trialkg.errors import RecordParseError
+from trialkg.model import (
     Allocation,
     InterventionModel,
     Location,
@@ -30,7 +30,7 @@ from ..model import (
     StudyType,
     Trial,
 )
-from .common import (
+from trialkg.parsers.common import (
     NCT_ID,
     Section,
     TrialDraft,
@@ -49,6 +49,7 @@ from .common import (
     section_items,
     split_place_list,
 )
+from trialkg.parsers.text import read_text
 
 FORMAT = "compass"
 
@@ -161,7 +162,6 @@ def sniff(head: str) -> int:
 
 def parse(path: Path, source: SourceDocument) -> Iterator[Trial]:
     """The one trial a Compass page describes."""
-    from . import read_text  # here, not at import time: the package imports this module
 
     try:
         text = read_text(path)

@@ -28,8 +28,8 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml
 import defusedxml.ElementTree as DET
 
-from ..errors import RecordParseError
-from ..model import (
+from trialkg.errors import RecordParseError
+from trialkg.model import (
     AgencyClass,
     Allocation,
     Arm,
@@ -56,8 +56,17 @@ from ..model import (
     StudyType,
     Trial,
 )
-from .common import code_key, is_bullet, parse_age, parse_bool, parse_citation, parse_date, parse_enum, parse_phases
-from .ctgov_json import split_criteria
+from trialkg.parsers.common import (
+    code_key,
+    is_bullet,
+    parse_age,
+    parse_bool,
+    parse_citation,
+    parse_date,
+    parse_enum,
+    parse_phases,
+)
+from trialkg.parsers.criteria_text import split_criteria
 
 FORMAT = "ctgov_xml"
 

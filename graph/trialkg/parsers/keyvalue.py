@@ -16,8 +16,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import RecordParseError
-from ..model import (
+from trialkg.errors import RecordParseError
+from trialkg.model import (
     LAST_KNOWN_STATUSES,
     Allocation,
     Intervention,
@@ -39,7 +39,7 @@ from ..model import (
     StudyType,
     Trial,
 )
-from .common import (
+from trialkg.parsers.common import (
     criteria_items,
     is_bullet,
     is_nct_id,
@@ -53,6 +53,7 @@ from .common import (
     split_place_list,
     strip_bullet,
 )
+from trialkg.parsers.text import read_text
 
 FORMAT = "keyvalue"
 
@@ -520,7 +521,6 @@ def sniff(head: str) -> int:
 
 def parse(path: Path, source: SourceDocument) -> Iterator[Trial]:
     """The one trial of an export file; RecordParseError when no key of the export is found."""
-    from . import read_text  # the package imports this module first
 
     text = read_text(path)
     doc = _read_lines(text)

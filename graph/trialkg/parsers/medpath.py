@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import RecordParseError
-from ..model import (
+from trialkg.errors import RecordParseError
+from trialkg.model import (
     Allocation,
     Arm,
     Intervention,
@@ -32,7 +32,7 @@ from ..model import (
     StudyType,
     Trial,
 )
-from .common import (
+from trialkg.parsers.common import (
     Section,
     TrialDraft,
     criteria_items,
@@ -50,6 +50,7 @@ from .common import (
     section_items,
     split_place_list,
 )
+from trialkg.parsers.text import read_text
 
 FORMAT = "medpath"
 
@@ -136,7 +137,6 @@ def sniff(head: str) -> int:
 
 def parse(path: Path, source: SourceDocument) -> Iterator[Trial]:
     """The one trial a MedPath page describes."""
-    from . import read_text  # here, not at import time: the package imports this module
 
     try:
         text = read_text(path)

@@ -15,8 +15,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import RecordParseError
-from ..model import (
+from trialkg.errors import RecordParseError
+from trialkg.model import (
     AgencyClass,
     Allocation,
     Arm,
@@ -36,7 +36,7 @@ from ..model import (
     StudyType,
     Trial,
 )
-from .common import (
+from trialkg.parsers.common import (
     NCT_ID,
     criteria_items,
     is_bullet,
@@ -50,6 +50,7 @@ from .common import (
     parse_phases,
     split_place_list,
 )
+from trialkg.parsers.text import read_text
 
 FORMAT = "registry_page"
 
@@ -511,7 +512,6 @@ def sniff(head: str) -> int:
 
 def parse(path: Path, source: SourceDocument) -> Iterator[Trial]:
     """The one trial of a study page; RecordParseError when no section heading or no value is found."""
-    from . import read_text  # the package imports this module first
 
     trial, sections = _build(read_text(path), source)
     if sections == 0:

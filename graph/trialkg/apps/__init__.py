@@ -1,0 +1,1 @@
+"""What people ask of a built graph: related trials, eligibility matching, pictures."""

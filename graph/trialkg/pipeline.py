@@ -1,0 +1,467 @@
+"""`trialkg build`: documents in, one trial at a time through parse -> map -> validate -> store, exports out.
+
+A bad document is reported and skipped, never fatal: the rest of the build goes on and the
+report names the file and the problem.
+"""
+
+from __future__ import annotations
+
+import gc
+import glob
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from trialkg.errors import TrialkgError
+from trialkg.normalize.mesh_file import lexicon_with_mesh
+from trialkg.parsers import parse_file
+from trialkg.rdf import iri
+from trialkg.rdf.mapping import MappedTrial, map_trial
+from trialkg.rdf.queries import select
+from trialkg.rdf.readback import read_trial
+from trialkg.rdf.terms import quads
+from trialkg.resources import sample_files
+from trialkg.store import export, fragments
+from trialkg.store.oxigraph import STORE_DIR
+from trialkg.validate import compiled as compiled_shapes
+from trialkg.validate.results import ShaclResult, is_violation, sort_key
+
+REPORT_FILE = "build-report.json"
+CONFLICTS_FILE = "conflicts.json"
+SHACL_REPORT_FILE = "validation-report.ttl"
+
+
+@dataclass
+class DocumentReport:
+    """What became of one input document; `record_errors` are bad records inside an otherwise readable file."""
+
+    file: str
+    format: str | None = None
+    trials: list[str] = field(default_factory=list)
+    triples: int = 0
+    unmapped: int = 0
+    error: str | None = None
+    record_errors: list[str] = field(default_factory=list)
+    #: Values a trial states that no field could take (kept as unmapped text): reported, not fatal.
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """A SHACL result with the trial and source document it belongs to."""
+
+    trial: str
+    source: str
+    result: ShaclResult
+
+
+@dataclass
+class BuildReport:
+    documents: list[DocumentReport] = field(default_factory=list)
+    shacl: list[TrialResult] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    #: Trials several sources describe, with the fields they state differently.
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    #: Seconds per build step (read, each export, store); not in the report file, which must repeat.
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[DocumentReport]:
+        return [d for d in self.documents if d.error or d.record_errors]
+
+    @property
+    def trial_count(self) -> int:
+        return sum(len(d.trials) for d in self.documents)
+
+    @property
+    def violations(self) -> int:
+        return sum(1 for r in self.shacl if is_violation(r.result))
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for r in self.shacl if r.result.severity == "Warning")
+
+    @property
+    def conforms(self) -> bool:
+        return self.violations == 0
+
+    @property
+    def exit_code(self) -> int:
+        """0 all read and conforming; 1 a document failed or the data does not conform."""
+        return 0 if self.conforms and not self.failed else 1
+
+    def summary(self) -> str:
+        verdict = "conforms" if self.conforms else "does NOT conform"
+        return (
+            f"SHACL: {self.trial_count} trials validated, {verdict} "
+            f"({self.violations} violations, {self.warnings} warnings)"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The deterministic part of the report (no timings, no absolute paths)."""
+        return {
+            "documents": [asdict(d) for d in self.documents],
+            "trials": self.trial_count,
+            "failed_documents": len(self.failed),
+            "merged_trials": len(self.conflicts),
+            "trials_with_conflicts": sum(1 for c in self.conflicts if c["conflicts"]),
+            "shacl": {
+                "conforms": self.conforms,
+                "violations": self.violations,
+                "warnings": self.warnings,
+                "results": [{"trial": r.trial, "source": r.source, **asdict(r.result)} for r in self.shacl],
+            },
+        }
+
+
+def expand_inputs(inputs: Sequence[str]) -> tuple[list[Path], list[DocumentReport]]:
+    """Files, folders (searched recursively) and glob patterns -> sorted files; unmatched inputs as errors."""
+    files: dict[Path, None] = {}
+    missing = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_file():
+            files[path] = None
+        elif path.is_dir():
+            files.update(dict.fromkeys(_documents_under(path)))
+        else:
+            matches = sorted(Path(m) for m in glob.glob(item, recursive=True))
+            found = [m for m in matches if m.is_file()] + [
+                f for m in matches if m.is_dir() for f in _documents_under(m)
+            ]
+            if found:
+                files.update(dict.fromkeys(found))
+            else:
+                missing.append(DocumentReport(file=item, error=f"{item}: no such file, folder or matching glob"))
+    return sorted(files), missing
+
+
+def _documents_under(folder: Path) -> Iterator[Path]:
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts):
+            yield p
+
+
+def resolve_inputs(inputs: Sequence[str]) -> tuple[list[Path], list[DocumentReport]]:
+    """The documents a build reads (no inputs: the bundled samples), and inputs that matched nothing."""
+    return expand_inputs(inputs) if inputs else (sample_files(), [])
+
+
+def build(
+    inputs: Sequence[str],
+    out_dir: Path,
+    *,
+    formats: Iterable[str] = export.FORMATS,
+    progress: Callable[[DocumentReport], None] | None = None,
+    jobs: int = 1,
+    shard_size: int | None = None,
+    mesh: Path | None = None,
+) -> BuildReport:
+    """Build the graph from `inputs` (no inputs: the bundled samples) and write it under `out_dir`.
+
+    `mesh`: an NLM MeSH descriptor file (XML or N-Triples) whose names and entry terms join the lexicon.
+    """
+    paths, missing = resolve_inputs(inputs)
+    return build_documents(
+        paths, out_dir, missing=missing, formats=formats, progress=progress, jobs=jobs, shard_size=shard_size,
+        mesh=mesh,
+    )  # fmt: skip
+
+
+def build_documents(
+    paths: Sequence[Path],
+    out_dir: Path,
+    *,
+    missing: Sequence[DocumentReport] = (),
+    formats: Iterable[str] = export.FORMATS,
+    progress: Callable[[DocumentReport], None] | None = None,
+    jobs: int = 1,
+    shard_size: int | None = None,
+    mesh: Path | None = None,
+) -> BuildReport:
+    """Read `paths` one document and one trial at a time into export fragments, then join them and load the store.
+
+    With jobs > 1, documents are read, mapped, validated and serialised in that many worker
+    processes; fragments are joined in input order, so the output is the same bytes whatever the
+    number of workers. Memory is bounded by a document's trials in flight, not by the input size.
+    """
+    report = BuildReport(documents=list(missing))
+    mesh_path = str(mesh) if mesh else None
+    lexicon_with_mesh(mesh_path)  # a bad MeSH file fails the build here, once, not in every document
+    wanted = [f for f in export.FORMATS if f in set(formats)]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(out_dir)
+    work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
+    staged = work / "staged"  # every output is made here, then published by rename in one short loop
+    staged.mkdir()
+    try:
+        stems = [work / f"{n:07d}" for n in range(len(paths))]
+        # N-Quads fragments are always written: the store is loaded from them.
+        written_formats = tuple(dict.fromkeys(["nq", *wanted]))
+        tasks = [(path, stem, written_formats, mesh_path) for path, stem in zip(paths, stems, strict=True)]
+        clock = _Clock(report.timings)
+        for doc, results in _read_all(tasks, jobs):
+            report.documents.append(doc)
+            report.shacl.extend(results)
+            if progress:
+                progress(doc)
+        clock.lap("read, map, validate, serialise")
+        exports = _write_exports(stems, staged, wanted, shard_size, clock)
+        nquads = [p for p in exports if p.suffix == ".nq"] or [_joined_nquads(stems, work)]
+        report.conflicts = _load_store(staged / STORE_DIR, nquads)
+        clock.lap("store load + merge check")
+        report.documents.sort(key=lambda d: d.file)
+        report.shacl = sorted(set(report.shacl), key=lambda r: (r.trial, r.source, *sort_key(r.result)))
+        _write_reports(report, staged)
+        report.written = _publish(staged, out_dir, [p.name for p in exports])
+        clock.lap("reports")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return report
+
+
+def _publish(staged: Path, out_dir: Path, exports: Sequence[str]) -> list[Path]:
+    """Move every staged output into `out_dir` by rename (files one by one, the store folder by a swap).
+
+    Each file and the store are always whole; a kill inside this loop (milliseconds) can leave
+    some outputs from the new build and some from the previous one. N-Quads files of the previous
+    build that this one does not write (shards vs one file) are removed last.
+    """
+    for path in sorted(staged.iterdir()):
+        if path.is_file():
+            os.replace(path, out_dir / path.name)
+    _replace_store(staged / STORE_DIR, out_dir / STORE_DIR)
+    if any(name.endswith(".nq") for name in exports):
+        for old in [*out_dir.glob("trialkg-*.nq"), out_dir / export.FILE_NAMES["nq"]]:
+            if old.name not in exports:
+                old.unlink(missing_ok=True)
+    return [out_dir / name for name in exports] + [out_dir / STORE_DIR]
+
+
+class _Clock:
+    def __init__(self, laps: dict[str, float]) -> None:
+        self.laps, self.last = laps, time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self.last, 3)
+        self.last = now
+
+
+def _write_exports(
+    stems: Sequence[Path], out_dir: Path, formats: Sequence[str], shard_size: int | None, clock: _Clock
+) -> list[Path]:
+    written: list[Path] = []
+    if "nq" in formats:
+        written += fragments.nquads_shards(stems, out_dir, shard_size)
+        clock.lap("export nq")
+    if {"nt", "ttl", "jsonld"} & set(formats):
+        shared = fragments.shared_triples(stems)
+        clock.lap("shared-node triples")
+        for fmt, write in (
+            ("nt", fragments.write_ntriples), ("ttl", fragments.write_turtle), ("jsonld", fragments.write_jsonld)
+        ):  # fmt: skip
+            if fmt in formats:
+                write(stems, shared, out_dir / export.FILE_NAMES[fmt])
+                written.append(out_dir / export.FILE_NAMES[fmt])
+                clock.lap(f"export {fmt}")
+    return written
+
+
+def _joined_nquads(stems: Sequence[Path], work: Path) -> Path:
+    """The N-Quads the store is loaded from when they are not exported."""
+    return fragments.nquads_shards(stems, work, None)[0]
+
+
+def _load_store(store_dir: Path, nquads: Sequence[Path]) -> list[dict[str, Any]]:
+    """Load the build into a new on-disk Oxigraph store; returns the trials merged from several documents."""
+    store = ox.Store(str(store_dir))
+    for path in nquads:
+        for block in _line_blocks(path):
+            store.bulk_load(input=block, format=ox.RdfFormat.N_QUADS)
+    store.optimize()
+    conflicts = find_conflicts(store)
+    store.flush()
+    del store  # closes the database before it is moved into place
+    gc.collect()
+    return conflicts
+
+
+#: Bytes of N-Quads per call of Oxigraph's bulk loader. It holds a call's quads in memory several times
+#: over (1.8 GB for 4.3 million quads in one call, 450 MB in 64 MB calls): blocks keep the build's memory flat.
+LOAD_BLOCK = 64 << 20
+
+
+def _line_blocks(path: Path, size: int = LOAD_BLOCK) -> Iterator[bytes]:
+    """The file in blocks of about `size` bytes, each ending at a line end."""
+    rest = b""
+    with open(path, "rb") as fh:
+        while data := fh.read(size):
+            data = rest + data
+            cut = data.rfind(b"\n") + 1
+            if cut:
+                yield data[:cut]
+            rest = data[cut:]
+    if rest:
+        yield rest
+
+
+def _replace_store(new: Path, final: Path) -> None:
+    """Swap the new store folder in; a crash between the two renames leaves the old one under .old (recovered)."""
+    old = final.with_name(f".{final.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        final.rename(old)
+    new.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """Work folders and temporary files an interrupted build left behind (they are never read)."""
+    for leftover in out_dir.glob(".build-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in out_dir.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+    old, final = out_dir / f".{STORE_DIR}.old", out_dir / STORE_DIR
+    if old.exists():
+        old.rename(final) if not final.exists() else shutil.rmtree(old)
+
+
+#: (document, fragment stem, export formats, MeSH file or None): all a worker process needs, picklable.
+Task = tuple[Path, Path, tuple[str, ...], str | None]
+DocumentResult = tuple[DocumentReport, list[TrialResult]]
+
+
+def _read_all(tasks: Sequence[Task], jobs: int) -> Iterator[DocumentResult]:
+    if jobs <= 1 or len(tasks) < 2:
+        yield from map(read_document, tasks)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # In input order, a few documents ahead per worker: bounded memory, steady progress.
+        yield from pool.map(read_document, tasks, chunksize=4)
+
+
+#: Trials validated together: SHACL's SPARQL constraints run once per batch, not once per trial.
+BATCH_SIZE = 64
+
+
+def read_document(task: Task) -> DocumentResult:
+    """One document through parse -> map -> validate -> fragments: its report and SHACL results."""
+    path, stem, formats, mesh_path = task
+    lexicon = lexicon_with_mesh(mesh_path)  # cached per process
+    doc = DocumentReport(file=str(path))
+    results: list[TrialResult] = []
+    out = fragments.DocumentFragments(stem, formats)
+    batch: list[tuple[MappedTrial, list[ox.Quad]]] = []
+
+    def flush() -> None:
+        taken = batch[:]
+        batch.clear()
+        if taken:
+            results.extend(_validate_batch(taken, path.name))
+            for mapped, statements in taken:
+                out.add_trial(str(mapped.trial_iri), statements)
+
+    try:
+        for trial in parse_file(path):
+            if isinstance(trial, TrialkgError):
+                doc.record_errors.append(str(trial))
+                continue
+            doc.format = trial.source.format
+            mapped = map_trial(trial, lexicon=lexicon)
+            batch.append((mapped, list(quads(mapped.triples, mapped.graph_iri))))
+            doc.trials.append(str(mapped.trial_iri))
+            doc.triples += len(mapped.triples)
+            doc.unmapped += len(trial.unmapped)
+            doc.warnings.extend(f"{path}: {warning}" for warning in trial.warnings)
+            if len(batch) >= BATCH_SIZE:
+                flush()
+    except TrialkgError as exc:
+        doc.error = str(exc)
+    except Exception as exc:  # noqa: BLE001 - one document's bug must not end the build
+        doc.error = f"{path}: internal error while reading the document ({type(exc).__name__}: {exc})"
+    try:
+        flush()  # the trials read before an error are kept
+    finally:
+        out.close()
+    return doc, results
+
+
+def _validate_batch(batch: Sequence[tuple[MappedTrial, list[ox.Quad]]], source: str) -> list[TrialResult]:
+    """SHACL results of a batch of trials, each attributed to the trial whose triples hold its focus node."""
+    store = ox.Store()
+    owner: dict[str, str] = {}
+    triples = []
+    for mapped, statements in batch:
+        store.extend(statements)
+        trial = str(mapped.trial_iri)
+        for triple in mapped.triples:
+            owner.setdefault(str(triple[0]), trial)
+        triples.extend(mapped.triples)
+    return [TrialResult(owner.get(r.focus, r.focus), source, r) for r in compiled_shapes.validate(triples, store)]
+
+
+def find_conflicts(store: ox.Store) -> list[dict[str, Any]]:
+    """Every trial read from more than one document, with its sources and conflicting fields."""
+    merged = []
+    for row in select(store, "multi_source_trials"):
+        record = read_trial(store, row["trial"])
+        merged.append(
+            {
+                "trial": row["trial"],
+                "nct_id": record["nct_id"],
+                "sources": record["provenance"]["sources"],
+                "conflicts": record["conflicts"],
+            }
+        )
+    return merged
+
+
+def _write_reports(report: BuildReport, out_dir: Path) -> None:
+    text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+    export.write_text_atomic(out_dir / REPORT_FILE, text)
+    conflicts = json.dumps(report.conflicts, indent=2, ensure_ascii=False) + "\n"
+    export.write_text_atomic(out_dir / CONFLICTS_FILE, conflicts)
+    export.write_atomic(out_dir / SHACL_REPORT_FILE, lambda fh: fh.write(shacl_report_turtle(report)))
+
+
+def shacl_report_turtle(report: BuildReport) -> bytes:
+    """The build's SHACL validation report as RDF, results given stable IRIs so the bytes repeat."""
+    sh = "http://www.w3.org/ns/shacl#"
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    root = ox.NamedNode(f"{iri.BASE}report/validation")
+    triples = [
+        ox.Triple(root, rdf_type, ox.NamedNode(sh + "ValidationReport")),
+        ox.Triple(root, ox.NamedNode(sh + "conforms"), ox.Literal(str(report.conforms).lower(),
+                  datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))),
+    ]  # fmt: skip
+    for item in report.shacl:
+        r = item.result
+        key = "\x1f".join((item.trial, item.source, *sort_key(r)))
+        node = ox.NamedNode(f"{iri.BASE}report/result/{hashlib.sha256(key.encode()).hexdigest()[:24]}")
+        triples += [
+            ox.Triple(root, ox.NamedNode(sh + "result"), node),
+            ox.Triple(node, rdf_type, ox.NamedNode(sh + "ValidationResult")),
+            ox.Triple(node, ox.NamedNode(sh + "focusNode"), ox.NamedNode(r.focus)),
+            ox.Triple(node, ox.NamedNode(sh + "resultSeverity"), ox.NamedNode(sh + r.severity)),
+            ox.Triple(node, ox.NamedNode(sh + "resultMessage"), ox.Literal(r.message)),
+            ox.Triple(node, ox.NamedNode(sh + "sourceConstraintComponent"), ox.NamedNode(r.component)),
+        ]
+        if r.path:
+            triples.append(ox.Triple(node, ox.NamedNode(sh + "resultPath"), ox.NamedNode(r.path)))
+        if r.value is not None:
+            triples.append(ox.Triple(node, ox.NamedNode(sh + "value"), ox.Literal(r.value)))
+    return export.serialize_bytes(
+        sorted(set(triples), key=str), ox.RdfFormat.TURTLE, prefixes={"sh": sh, "trialkg": iri.ONTOLOGY}
+    )

@@ -1,0 +1,498 @@
+"""The only code that knows how a trial becomes triples.
+
+A trial maps to plain (subject, predicate, object) tuples of rdflib terms: cheap to make, and
+fed as they are to pySHACL (small per-trial graphs) or to the Oxigraph store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
+
+from trialkg.model import Intervention, MeshTerm, OrganizationRole, OutcomeKind, SourceDocument, Trial
+from trialkg.normalize.criteria import COMPARATOR_CODES, Constraint, entity_link, parse_trial
+from trialkg.normalize.dosage import arm_types_by_intervention, intervention_role, parse_regimen
+from trialkg.normalize.lexicon import Lexicon, default_lexicon
+from trialkg.normalize.mentions import Mention, TrialLinks, all_interventions, link_trial
+from trialkg.normalize.mesh_pairing import pair_mesh
+from trialkg.normalize.orgs import read_org
+from trialkg.normalize.text import strip_qualifiers
+from trialkg.rdf import iri
+from trialkg.rdf.record import DERIVED_KEYS, to_record
+from trialkg.rdf.vocab import TK
+
+Triple = tuple[URIRef, URIRef, URIRef | Literal]
+
+_ROLE_PREDICATE = {
+    OrganizationRole.LEAD_SPONSOR: TK.leadSponsor,
+    OrganizationRole.COLLABORATOR: TK.collaborator,
+    None: TK.organization,
+}
+
+#: Enum-valued fields: (Trial attribute, predicate, code scheme in the ontology).
+_CODED_FIELDS = (
+    ("overall_status", TK.overallStatus, "OverallStatus"),
+    ("last_known_status", TK.lastKnownStatus, "OverallStatus"),
+    ("study_type", TK.studyType, "StudyType"),
+    ("allocation", TK.allocation, "Allocation"),
+    ("intervention_model", TK.interventionModel, "InterventionModel"),
+    ("primary_purpose", TK.primaryPurpose, "PrimaryPurpose"),
+    ("masking", TK.masking, "Masking"),
+    ("sex", TK.sex, "Sex"),
+)
+
+_TEXT_FIELDS = (
+    ("nct_id", TK.nctId),
+    ("org_study_id", TK.orgStudyId),
+    ("brief_title", TK.briefTitle),
+    ("official_title", TK.officialTitle),
+    ("acronym", TK.acronym),
+    ("why_stopped", TK.whyStopped),
+    ("min_age", TK.minimumAge),
+    ("max_age", TK.maximumAge),
+    ("brief_summary", TK.briefSummary),
+    ("detailed_description", TK.detailedDescription),
+    ("responsible_party_type", TK.responsiblePartyType),
+    ("responsible_party_name", TK.responsiblePartyName),
+    ("responsible_party_affiliation", TK.responsiblePartyAffiliation),
+    ("ipd_sharing", TK.ipdSharing),
+    ("ipd_sharing_description", TK.ipdSharingDescription),
+)
+
+_DATE_FIELDS = (
+    ("start_date", TK.startDate),
+    ("completion_date", TK.completionDate),
+    ("first_posted", TK.firstPosted),
+    ("last_update_posted", TK.lastUpdatePosted),
+    ("status_verified_date", TK.statusVerifiedDate),
+    ("primary_completion_date", TK.primaryCompletionDate),
+)
+
+_BOOL_FIELDS = (
+    ("healthy_volunteers", TK.healthyVolunteers),
+    ("has_results", TK.hasResults),
+    ("is_fda_regulated_drug", TK.fdaRegulatedDrug),
+    ("is_fda_regulated_device", TK.fdaRegulatedDevice),
+    ("has_dmc", TK.hasDataMonitoringCommittee),
+)
+
+#: xsd datatype by the precision of an ISO date (yyyy, yyyy-mm, yyyy-mm-dd).
+_DATE_TYPES = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}
+
+
+@dataclass(frozen=True)
+class MappedTrial:
+    """A trial's triples, the trial's IRI and the named graph (its source document) they go in."""
+
+    trial_iri: URIRef
+    graph_iri: URIRef
+    triples: list[Triple]
+
+
+def trial_iri(trial: Trial) -> URIRef:
+    """By NCT id; else by lead sponsor + org study id; else by a hash of the record's content."""
+    if trial.nct_id and iri.nct_of_trial(iri.BASE + "trial/" + trial.nct_id):
+        return URIRef(iri.trial(trial.nct_id))
+    if trial.org_study_id and trial.lead_sponsor:
+        return URIRef(iri.trial_by_key("org-study-id", iri.slug(trial.lead_sponsor), trial.org_study_id))
+    # What the document states, not what trialkg reads into it (links, constraints): the IRI must not move.
+    content = to_record(trial, trial_id="", sources=[], linked=False)
+    for key in DERIVED_KEYS:
+        content.pop(key, None)
+    return URIRef(iri.trial_by_key("content", json.dumps(content, sort_keys=True, ensure_ascii=False)))
+
+
+def date_literal(value: str) -> Literal:
+    """>>> date_literal("2019-10").datatype
+    rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#gYearMonth')
+    """
+    return Literal(value, datatype=_DATE_TYPES.get(len(value), XSD.string))
+
+
+def _code(scheme: str, value: Enum) -> URIRef:
+    return URIRef(iri.code(scheme, str(value.value)))
+
+
+def map_trial(trial: Trial, *, lexicon: Lexicon | None = None) -> MappedTrial:
+    """All triples for one trial as its source document states it, its mentions linked with `lexicon`."""
+    lex = lexicon or default_lexicon()
+    t = URIRef(trial_iri(trial))
+    s = URIRef(iri.source(trial.source.sha256))
+    out: list[Triple] = [(t, RDF.type, TK.Trial), (t, PROV.wasDerivedFrom, s)]
+    out.extend(_source_triples(s, trial.source, trial.unmapped + _unidentified_mesh(trial)))
+    add = out.append
+
+    for attr, pred in _TEXT_FIELDS:
+        value = getattr(trial, attr)
+        if value is not None:
+            add((t, pred, Literal(value)))
+    for attr, pred in _DATE_FIELDS:
+        value = getattr(trial, attr)
+        if value is not None:
+            add((t, pred, date_literal(value)))
+    for attr, pred in _BOOL_FIELDS:
+        value = getattr(trial, attr)
+        if value is not None:
+            add((t, pred, Literal(value)))
+    for attr, pred, scheme in _CODED_FIELDS:
+        value = getattr(trial, attr)
+        if value is not None:
+            add((t, pred, _code(scheme, value)))
+    for phase in trial.phases:
+        add((t, TK.phase, _code("Phase", phase)))
+    if trial.enrollment is not None:
+        add((t, TK.enrollment, Literal(trial.enrollment, datatype=XSD.integer)))
+    for keyword in trial.keywords:
+        add((t, TK.keyword, Literal(keyword)))
+    for alias in trial.nct_id_aliases:
+        add((t, TK.nctIdAlias, Literal(alias)))
+    for n, link in enumerate(trial.see_also_links, 1):
+        node = URIRef(iri.child(t, "link", n))
+        add((t, TK.seeAlsoLink, node))
+        out.extend(_node(node, TK.WebLink, n, name=link.label))
+        add((node, TK.url, Literal(link.url, datatype=XSD.anyURI)))
+    for n, nct in enumerate(trial.related_trials, 1):
+        # The direct link answers "which trials does a source relate"; the listing keeps the source's order.
+        related, node = URIRef(iri.trial(nct)), URIRef(iri.child(t, "listed-related", n))
+        add((t, TK.listedRelatedTrial, related))
+        add((t, TK.relatedTrialListing, node))
+        add((node, RDF.type, TK.RelatedTrialListing))
+        add((node, TK.order, Literal(n, datatype=XSD.integer)))
+        add((node, TK.listedTrial, related))
+
+    for n, sid in enumerate(trial.secondary_ids, 1):
+        node = URIRef(iri.child(t, "identifier", n))
+        add((t, TK.secondaryIdentifier, node))
+        out.extend(_node(node, TK.Identifier, n, identifierValue=sid.identifier, identifierType=sid.type))
+
+    org_nodes: set[URIRef] = set()
+    name_of_node: dict[URIRef, str] = {}
+    for org in trial.organizations:
+        read = read_org(org.name)
+        node = URIRef(iri.organization_by_key(read.key) if read.key else iri.organization(org.name))
+        if name_of_node.setdefault(node, org.name) != org.name:
+            # Two names this trial states apart ("Lin BioScience, Inc" and "Lin BioScience Pty Ltd") stay
+            # two organisations here: each keeps its own name and agency class in the record.
+            node = URIRef(iri.organization(org.name))
+        org_nodes.add(node)
+        add((t, _ROLE_PREDICATE[org.role], node))
+        add((node, RDF.type, TK.Organization))
+        add((node, RDFS.label, Literal(org.name)))
+        out.extend(_org_identity(node, read))
+        if org.agency_class is not None:
+            add((node, TK.agencyClass, _code("AgencyClass", org.agency_class)))
+
+    for n, official in enumerate(trial.officials, 1):
+        node = URIRef(iri.child(t, "official", n))
+        add((t, TK.official, node))
+        out.extend(_node(node, TK.Investigator, n, name=official.name, affiliation=official.affiliation))
+        if official.role is not None:
+            add((node, TK.officialRole, _code("OfficialRole", official.role)))
+
+    interventions = all_interventions(trial)
+    links = link_trial(trial, [i.name for i in interventions], lex)
+    for n, (name, mention) in enumerate(zip(trial.conditions, links.conditions, strict=True), 1):
+        node = URIRef(iri.child(t, "condition", n))
+        shared = URIRef(iri.condition_entity(mention.primary.ui if mention.primary else None, name))
+        add((t, TK.conditionStatement, node))
+        add((t, TK.condition, shared))
+        out.extend(_node(node, TK.ConditionStatement, n, name=name))
+        add((node, TK.statedCondition, shared))
+        add((shared, RDF.type, TK.Condition))
+        add((shared, RDFS.label, Literal(name)))
+        out.extend(_links(node, shared, mention, lex))
+
+    intervention_nodes = _map_interventions(t, trial, interventions, links, out, lex)
+    _map_derived(t, links, out, lex)
+
+    # MeSH, as the registry assigns it: to the trial, then paired with the stated names.
+    for meshes, pred in (
+        (trial.condition_meshes, TK.meshCondition),
+        (trial.condition_mesh_ancestors, TK.meshConditionAncestor),
+        (trial.intervention_meshes, TK.meshIntervention),
+        (trial.intervention_mesh_ancestors, TK.meshInterventionAncestor),
+    ):
+        for mesh in meshes:
+            if iri.is_mesh_ui(mesh.id):
+                add((t, pred, URIRef(iri.mesh(mesh.id))))
+                out.extend(_mesh_descriptor(mesh))
+    for pairing in pair_mesh(trial.conditions, _valid(trial.condition_meshes), trial.condition_mesh_leaves):
+        node = URIRef(iri.child(t, "condition", pairing.name_index + 1))
+        add((node, TK.meshDescriptor, URIRef(iri.mesh(pairing.descriptor.id))))
+        add((node, TK.meshMatchMethod, Literal(pairing.method)))
+    names = [i.name for i in interventions]
+    for pairing in pair_mesh(names, _valid(trial.intervention_meshes), trial.intervention_mesh_leaves):
+        node = intervention_nodes[names[pairing.name_index]]
+        add((node, TK.meshDescriptor, URIRef(iri.mesh(pairing.descriptor.id))))
+        add((node, TK.meshMatchMethod, Literal(pairing.method)))
+
+    for n, arm in enumerate(trial.arms, 1):
+        node = URIRef(iri.child(t, "arm", n))
+        add((t, TK.arm, node))
+        out.extend(_node(node, TK.Arm, n, name=arm.label, description=arm.description))
+        if arm.type is not None:
+            add((node, TK.armType, _code("ArmGroupType", arm.type)))
+        for name in arm.intervention_names:
+            add((node, TK.armIntervention, intervention_nodes[name]))
+
+    for parsed in parse_trial(trial):
+        node = URIRef(iri.child(t, f"criterion/{parsed.polarity.value}", parsed.order))
+        add((t, TK.eligibilityCriterion, node))
+        out.extend(_node(node, TK.EligibilityCriterion, parsed.order, text=parsed.text))
+        add((node, TK.criterionType, _code("CriterionType", parsed.polarity)))
+        for n, constraint in enumerate(parsed.constraints, 1):
+            out.extend(_constraint_triples(node, n, constraint))
+
+    for kind, outcomes in (
+        (OutcomeKind.PRIMARY, trial.primary_outcomes),
+        (OutcomeKind.SECONDARY, trial.secondary_outcomes),
+        (OutcomeKind.OTHER, trial.other_outcomes),
+    ):
+        for n, outcome in enumerate(outcomes, 1):
+            node = URIRef(iri.child(t, f"outcome/{kind.value}", n))
+            add((t, TK.outcome, node))
+            out.extend(
+                _node(
+                    node,
+                    TK.Outcome,
+                    n,
+                    measure=outcome.measure,
+                    timeFrame=outcome.time_frame,
+                    description=outcome.description,
+                )
+            )
+            add((node, TK.outcomeType, _code("OutcomeType", kind)))
+
+    for n, loc in enumerate(trial.locations, 1):
+        node = URIRef(iri.child(t, "location", n))
+        add((t, TK.location, node))
+        place = {"facility": loc.facility, "city": loc.city, "state": loc.state, "country": loc.country}
+        out.extend(_node(node, TK.Location, n, **place, zip=loc.zip))
+        if loc.status is not None:
+            add((node, TK.siteStatus, _code("OverallStatus", loc.status)))
+        out.extend(_site_organization(node, loc.facility, org_nodes))
+        if loc.latitude is not None and loc.longitude is not None:
+            add((node, TK.latitude, Literal(loc.latitude, datatype=XSD.double)))
+            add((node, TK.longitude, Literal(loc.longitude, datatype=XSD.double)))
+
+    for n, ref in enumerate(trial.references, 1):
+        node = URIRef(iri.child(t, "reference", n))
+        add((t, TK.reference, node))
+        out.extend(_node(node, TK.Reference, n, citation=ref.citation, pmid=ref.pmid, doi=ref.doi))
+        if ref.type is not None:
+            add((node, TK.referenceType, _code("ReferenceType", ref.type)))
+
+    return MappedTrial(trial_iri=t, graph_iri=s, triples=out)
+
+
+def _unidentified_mesh(trial: Trial) -> tuple[str, ...]:
+    """MeSH terms without a descriptor id (legacy XML gives only the term): kept as unmapped text, not lost."""
+    groups = (
+        ("condition", trial.condition_meshes), ("condition ancestor", trial.condition_mesh_ancestors),
+        ("intervention", trial.intervention_meshes), ("intervention ancestor", trial.intervention_mesh_ancestors),
+    )  # fmt: skip
+    return tuple(
+        f"MeSH {kind} term without a descriptor id: {m.term}"
+        for kind, meshes in groups
+        for m in meshes
+        if not iri.is_mesh_ui(m.id)
+    )
+
+
+def _valid(meshes: tuple[MeshTerm, ...]) -> tuple[MeshTerm, ...]:
+    return tuple(m for m in meshes if iri.is_mesh_ui(m.id))
+
+
+def _mesh_descriptor(mesh: MeshTerm) -> Iterator[Triple]:
+    node = URIRef(iri.mesh(mesh.id))
+    yield (node, RDF.type, TK.MeshDescriptor)
+    yield (node, RDFS.label, Literal(mesh.term))
+
+
+def _map_interventions(
+    t: URIRef, trial: Trial, interventions: tuple[Intervention, ...], links: TrialLinks, out: list[Triple], lex: Lexicon
+) -> dict[str, URIRef]:
+    nodes: dict[str, URIRef] = {}
+    arm_types = arm_types_by_intervention(trial)
+    for n, (item, mention) in enumerate(zip(interventions, links.interventions, strict=True), 1):
+        node = URIRef(iri.child(t, "intervention", n))
+        concept = URIRef(iri.intervention_entity(mention.primary.ui if mention.primary else None,
+                                                 strip_qualifiers(item.name) or item.name))  # fmt: skip
+        nodes.setdefault(item.name, node)
+        out.append((t, TK.intervention, node))
+        out.extend(_node(node, TK.Intervention, n, name=item.name, description=item.description))
+        if item.type is not None:
+            out.append((node, TK.interventionType, _code("InterventionType", item.type)))
+        out.extend((node, TK.otherName, Literal(other)) for other in item.other_names)
+        out.append((node, TK.interventionConcept, concept))
+        out.append((concept, RDF.type, TK.InterventionConcept))
+        out.append((concept, RDFS.label, Literal(item.name)))
+        out.extend(_links(node, concept, mention, lex))
+        role = intervention_role(item, arm_types.get(item.name, ()))
+        if role is not None:
+            out.append((node, TK.interventionRole, URIRef(iri.code("InterventionRole", role))))
+        out.extend(_regimen(node, item.description))
+    return nodes
+
+
+def _constraint_triples(criterion: URIRef, n: int, c: Constraint) -> Iterator[Triple]:
+    """A criterion's constraint: a child node of the criterion, by position."""
+    node = URIRef(iri.constraint(criterion, n))
+    yield (criterion, TK.constraint, node)
+    yield from _node(node, TK.CriterionConstraint, n, variable=c.variable, unit=c.unit, mention=c.mention)
+    yield (node, TK.polarity, _code("CriterionType", c.polarity))
+    yield (node, TK.constraintKind, _code("ConstraintKind", c.kind))
+    yield (node, TK.comparator, URIRef(iri.code("Comparator", COMPARATOR_CODES[c.comparator])))
+    if c.value is not None:
+        yield (node, TK.value, _value_literal(c.value))
+    if c.value_max is not None:
+        yield (node, TK.valueMax, Literal(Decimal(str(c.value_max)), datatype=XSD.decimal))
+    if c.window is not None:
+        yield (node, TK.window, Literal(c.window, datatype=XSD.duration))
+    entity = entity_link(c)
+    if entity is not None:
+        yield (node, TK.mentionedEntity, URIRef(entity))
+
+
+def _value_literal(value: object) -> Literal:
+    """Numbers as xsd:decimal (exact, as written), true/false as xsd:boolean, words (a sex) as strings."""
+    if isinstance(value, bool):
+        return Literal(value)
+    if isinstance(value, (int, float)):
+        return Literal(Decimal(str(value)), datatype=XSD.decimal)
+    return Literal(str(value))
+
+
+#: Regimen fields -> (predicate, datatype).
+REGIMEN_FIELDS = {
+    "amount": (TK.doseAmount, XSD.decimal), "amount_max": (TK.doseAmountMax, XSD.decimal),
+    "unit": (TK.doseUnit, XSD.string), "basis": (TK.doseBasis, XSD.string), "route": (TK.route, XSD.string),
+    "frequency": (TK.frequency, XSD.string), "duration_days": (TK.durationDays, XSD.integer),
+    "rest_days": (TK.restDays, XSD.integer), "cycles_min": (TK.cyclesMin, XSD.integer),
+    "cycles_max": (TK.cyclesMax, XSD.integer),
+}  # fmt: skip
+
+
+def canonical_decimal(value: float) -> str:
+    """xsd:decimal's canonical form (XSD 1.1 §3.3.3.2), as Oxigraph stores it, so every export agrees.
+
+    >>> canonical_decimal(0.970), canonical_decimal(1.0), canonical_decimal(1e6)
+    ('0.97', '1', '1000000')
+    """
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def _regimen(node: URIRef, description: str | None) -> Iterator[Triple]:
+    """The dose and schedule the intervention's description states, on a node of its own."""
+    regimen = parse_regimen(description)
+    if regimen.is_empty():
+        return
+    reg = URIRef(iri.child(node, "regimen", 1))
+    yield (node, TK.doseRegimen, reg)
+    yield (reg, RDF.type, TK.DoseRegimen)
+    for name, (pred, datatype) in REGIMEN_FIELDS.items():
+        value = getattr(regimen, name)
+        if value is not None:
+            literal = canonical_decimal(value) if isinstance(value, float) else value
+            yield (reg, pred, Literal(literal, datatype=None if datatype == XSD.string else datatype))
+
+
+def _links(mention_node: URIRef, shared: URIRef, mention: Mention, lex: Lexicon) -> Iterator[Triple]:
+    """The mention's links as SSSOM-like records on the mention's node; the shared node's skos matches."""
+    for k, link in enumerate(mention.links, 1):
+        node = URIRef(iri.child(mention_node, "link", k))
+        target = URIRef(iri.mesh(link.ui))
+        yield (mention_node, TK.entityLink, node)
+        yield (node, RDF.type, TK.EntityLink)
+        yield (node, TK.order, Literal(k, datatype=XSD.integer))
+        yield (node, TK.linkTarget, target)
+        yield (node, TK.linkMethod, Literal(link.method))
+        yield (node, TK.linkConfidence, Literal(canonical_decimal(link.confidence), datatype=XSD.decimal))
+        yield (node, TK.linkRelation, SKOS[link.relation])
+        if mention.primary is None:
+            # A node named by its words is only close to what it is linked to.
+            relation = SKOS.broadMatch if link.relation == "broadMatch" else SKOS.closeMatch
+            yield (shared, relation, target)
+    if mention.primary is not None:
+        yield (shared, SKOS.exactMatch, URIRef(iri.mesh(mention.primary.ui)))
+        for xref in lex.xrefs.get(mention.primary.ui, ()):
+            yield (shared, SKOS[xref.relation], URIRef(iri.external(xref.curie)))
+
+
+def _map_derived(t: URIRef, links: TrialLinks, out: list[Triple], lex: Lexicon) -> None:
+    """Mentions read from the title and summary: their own predicates, never the stated ones."""
+    for kind, mentions, pred, mention_pred, cls in (
+        ("derived-condition", links.derived_conditions, TK.derivedCondition, TK.derivedConditionMention, TK.Condition),
+        ("derived-intervention", links.derived_interventions, TK.derivedIntervention,
+         TK.derivedInterventionMention, TK.InterventionConcept),
+    ):  # fmt: skip
+        for n, mention in enumerate(mentions, 1):
+            assert mention.primary is not None
+            node = URIRef(iri.child(t, kind, n))
+            shared = URIRef(
+                iri.condition_entity(mention.primary.ui, mention.text)
+                if cls == TK.Condition
+                else iri.intervention_entity(mention.primary.ui, mention.text)
+            )
+            out.append((t, pred, shared))
+            out.append((t, mention_pred, node))
+            out.extend(_node(node, TK.DerivedMention, n, name=mention.text, derivedFromField=mention.field))
+            out.append((node, TK.mentionOf, shared))
+            out.append((shared, RDF.type, cls))
+            out.append((shared, RDFS.label, Literal(mention.primary.label)))
+            out.extend(_links(node, shared, mention, lex))
+
+
+def _site_organization(node: URIRef, facility: str | None, org_nodes: set[URIRef]) -> Iterator[Triple]:
+    """A facility named "Department of X, Hospital": the hospital is the site's organisation, X its department.
+
+    Only facilities with a department part or a curated name are linked: a bare facility name
+    ("Research Site") says too little to be one organisation across trials.
+    """
+    if not facility:
+        return
+    read = read_org(facility)
+    if read.department is None and read.canonical is None:
+        return
+    org = URIRef(iri.organization_by_key(read.key))
+    yield (node, TK.siteOrganization, org)
+    if read.department:
+        yield (node, TK.department, Literal(read.department))
+    if org not in org_nodes:  # one label per node per source: a sponsor's stated name must read back as stated
+        org_nodes.add(org)
+        yield (org, RDF.type, TK.Organization)
+        yield (org, RDFS.label, Literal(read.name))
+        yield from _org_identity(org, read)
+
+
+def _org_identity(node: URIRef, read: object) -> Iterator[Triple]:
+    """The curated canonical name and identifiers (ROR, Wikidata) of an organisation, where known."""
+    canonical, ids = getattr(read, "canonical", None), getattr(read, "ids", ())
+    if canonical:
+        yield (node, SKOS.prefLabel, Literal(canonical))
+    for curie in ids:
+        yield (node, SKOS.exactMatch, URIRef(iri.external(curie)))
+
+
+def _node(node: URIRef, cls: URIRef, order: int, **text: str | None) -> Iterator[Triple]:
+    """A typed child node with its position and its stated text fields (None = not stated)."""
+    yield (node, RDF.type, cls)
+    yield (node, TK.order, Literal(order, datatype=XSD.integer))
+    for name, value in text.items():
+        if value is not None:
+            yield (node, TK[name], Literal(value))
+
+
+def _source_triples(s: URIRef, source: SourceDocument, unmapped: tuple[str, ...]) -> Iterator[Triple]:
+    yield (s, RDF.type, TK.SourceDocument)
+    yield (s, TK.fileName, Literal(source.file_name))
+    yield (s, TK.sourceFormat, Literal(source.format))
+    yield (s, TK.sha256, Literal(source.sha256))
+    for text in unmapped:
+        yield (s, TK.unmappedText, Literal(text))

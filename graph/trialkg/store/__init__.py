@@ -1,0 +1,1 @@
+"""Where the graph lives: the Oxigraph store, the export files, loading into other stores, serving SPARQL."""

@@ -1,0 +1,256 @@
+"""`trialkg load`: push a build into a triple store, then check the store holds every triple.
+
+Over the network it speaks the SPARQL 1.1 Graph Store HTTP Protocol (GSP, W3C 2013): one named
+graph per source document (first chunk PUT, which replaces the graph, the rest POSTed, which
+adds), or everything into one target graph; failures of the store (5xx, 429, dropped connections)
+are retried with exponential backoff. Afterwards a SPARQL COUNT at the store's query endpoint
+must equal what the build holds. Offline, the first load of a big build goes through Oxigraph's
+bulk loader instead (`oxigraph load`), which writes the store folder directly.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from trialkg.errors import TrialkgError
+from trialkg.store.server import build_quad_files, bulk_load, store_location
+
+N_TRIPLES = "application/n-triples"
+DEFAULT_CHUNK = 50_000
+#: Graph IRIs per COUNT query in the check (keeps each query text well under 100 kB).
+GRAPHS_PER_COUNT = 200
+#: Statuses worth another try: the store is busy or failing, not refusing what we sent (RFC 9110 §15.6).
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: A store's query endpoint, from the path ending of its Graph Store endpoint.
+QUERY_ENDPOINT_FROM_GSP = (
+    ("/store", "/query"),  # Oxigraph server
+    ("/data", "/sparql"),  # Apache Jena Fuseki: /DATASET/data -> /DATASET/sparql
+    ("/rdf-graphs/service", ""),  # GraphDB (RDF4J): /repositories/REPO/rdf-graphs/service -> /repositories/REPO
+    ("/sparql-graph-crud-auth", "/sparql"),  # Virtuoso
+    ("/sparql-graph-crud", "/sparql"),  # Virtuoso
+)
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What a load sent and what the store holds afterwards."""
+
+    graphs: int
+    triples: int
+    requests: int
+    retries: int
+    seconds: float
+    counted: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Up to chunk-size triples of one graph, as N-Triples; `first` chunks replace the graph."""
+
+    graph: str
+    data: bytes
+    triples: int
+    first: bool
+
+
+def query_endpoint_for(gsp_endpoint: str) -> str:
+    """The query endpoint beside a Graph Store endpoint, for the stores we know.
+
+    >>> query_endpoint_for("http://localhost:3030/trials/data")
+    'http://localhost:3030/trials/sparql'
+    """
+    url = urllib.parse.urlsplit(gsp_endpoint)
+    for ending, replacement in QUERY_ENDPOINT_FROM_GSP:
+        if url.path.endswith(ending):
+            return urllib.parse.urlunsplit(url._replace(path=url.path[: -len(ending)] + replacement, query=""))
+    raise TrialkgError(f"cannot tell the query endpoint of {gsp_endpoint}; give it with --query-endpoint")
+
+
+def chunks(files: Sequence[Path], *, chunk_size: int, target_graph: str | None) -> Iterator[Chunk]:
+    """The build's quads as N-Triples chunks, each holding triples of one graph (or of the target graph).
+
+    The N-Quads files are sorted by subject, so a graph's quads come interleaved with others':
+    triples wait per graph, and at most `chunk_size` wait in all (the biggest waiting graph goes first).
+    """
+    seen: set[str] = set()
+    pending: dict[str, list[ox.Triple]] = {}
+    waiting = 0
+
+    def flush(graph: str) -> Chunk:
+        triples = pending.pop(graph)
+        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        assert isinstance(data, bytes)
+        chunk = Chunk(graph, data, len(triples), graph not in seen)
+        seen.add(graph)
+        return chunk
+
+    for path in files:
+        try:
+            for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
+                pending.setdefault(target_graph or _graph_name(quad, path), []).append(quad.triple)
+                waiting += 1
+                if waiting >= chunk_size:
+                    biggest = max(pending, key=lambda g: len(pending[g]))
+                    waiting -= len(pending[biggest])
+                    yield flush(biggest)
+        except SyntaxError as exc:
+            raise TrialkgError(f"{path}: not valid N-Quads: {exc}") from exc
+    for graph in list(pending):
+        yield flush(graph)
+
+
+def _graph_name(quad: ox.Quad, path: Path) -> str:
+    if not isinstance(quad.graph_name, ox.NamedNode):
+        raise TrialkgError(f"{path}: a statement outside any named graph ({quad}); load it with --graph IRI")
+    return quad.graph_name.value
+
+
+def graph_url(endpoint: str, graph: str, param: str = "graph") -> str:
+    """GSP indirect graph identification (§4.2): ENDPOINT?graph=<encoded IRI>.
+
+    >>> graph_url("http://localhost:7878/store", "https://w3id.org/trialkg/source/1")
+    'http://localhost:7878/store?graph=https%3A%2F%2Fw3id.org%2Ftrialkg%2Fsource%2F1'
+    """
+    return endpoint + ("&" if "?" in endpoint else "?") + urllib.parse.urlencode({param: graph})
+
+
+class _Sender:
+    """HTTP with retries: counts requests and retries for the report."""
+
+    def __init__(self, retries: int, backoff_s: float, timeout_s: float) -> None:
+        self.retries_allowed = retries
+        self.backoff_s = backoff_s
+        self.timeout_s = timeout_s
+        self.requests = 0
+        self.retries = 0
+
+    def send(self, method: str, url: str, data: bytes, headers: dict[str, str]) -> bytes:
+        last = ""
+        for attempt in range(self.retries_allowed + 1):
+            if attempt:
+                self.retries += 1
+                time.sleep(min(30.0, self.backoff_s * 2 ** (attempt - 1)))
+            self.requests += 1
+            request = urllib.request.Request(url, data=data, method=method, headers=headers)
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout_s) as resp:
+                    body: bytes = resp.read()
+                    return body
+            except urllib.error.HTTPError as exc:
+                detail = exc.read().decode("utf-8", "replace").strip()[:300]
+                last = f"{exc.code} {exc.reason}: {detail}"
+                if exc.code not in RETRY_STATUSES:
+                    raise TrialkgError(f"{method} {url} was refused: {last}") from exc
+            except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+                last = f"cannot connect: {getattr(exc, 'reason', exc)}"
+        raise TrialkgError(f"{method} {url} failed after {self.retries_allowed + 1} attempts; last: {last}")
+
+
+def _count_with(run: Callable[[str], int], graphs: Sequence[str]) -> int:
+    total = 0
+    for start in range(0, len(graphs), GRAPHS_PER_COUNT):
+        values = " ".join(ox.NamedNode(g).__str__() for g in graphs[start : start + GRAPHS_PER_COUNT])
+        total += run(f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+    return total
+
+
+def _remote_count(sender: _Sender, query_endpoint: str) -> Callable[[str], int]:
+    def run(query: str) -> int:
+        body = urllib.parse.urlencode({"query": query}).encode("utf-8")
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"}
+        answer = sender.send("POST", query_endpoint, body, headers)
+        return _first_int(ox.parse_query_results(answer, format=ox.QueryResultsFormat.JSON))
+
+    return run
+
+
+def _first_int(results: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> int:
+    assert isinstance(results, ox.QuerySolutions)
+    for row in results:
+        term = row[0]
+        return int(term.value) if term is not None else 0
+    return 0
+
+
+def expected_triples(graph_dir: Path, *, target_graph: str | None, sent: int) -> int:
+    """Triples the store must hold: as sent per named graph (a build never repeats a quad), distinct if merged."""
+    if target_graph is None:
+        return sent
+    # The same statement from two source documents becomes one triple in a single graph.
+    with store_location(graph_dir) as location:
+        store = ox.Store.read_only(str(location))
+        return _first_int(
+            store.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
+        )
+
+
+def load_to_endpoint(
+    graph_dir: Path,
+    endpoint: str,
+    *,
+    query_endpoint: str | None = None,
+    target_graph: str | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    retries: int = 3,
+    backoff_s: float = 1.0,
+    timeout_s: float = 300.0,
+    graph_param: str = "graph",
+    progress: Callable[[int], None] | None = None,
+) -> LoadReport:
+    """Push the build in `graph_dir` to a Graph Store endpoint and check the triple count there."""
+    started = time.perf_counter()
+    query_endpoint = query_endpoint or query_endpoint_for(endpoint)
+    sender = _Sender(retries, backoff_s, timeout_s)
+    graphs: list[str] = []
+    sent = 0
+    for chunk in chunks(build_quad_files(graph_dir), chunk_size=chunk_size, target_graph=target_graph):
+        if chunk.first:
+            graphs.append(chunk.graph)
+        # PUT replaces the graph (a re-run leaves no stale triples), POST adds the next chunks (GSP §5.3, §5.5).
+        sender.send(
+            "PUT" if chunk.first else "POST",
+            graph_url(endpoint, chunk.graph, graph_param),
+            chunk.data,
+            {"Content-Type": N_TRIPLES},
+        )
+        sent += chunk.triples
+        if progress:
+            progress(chunk.triples)
+    counted = _count_with(_remote_count(sender, query_endpoint), graphs)
+    expected = expected_triples(graph_dir, target_graph=target_graph, sent=sent)
+    if counted != expected:
+        raise TrialkgError(
+            f"count check failed: {query_endpoint} holds {counted} triples in the {len(graphs)} graph(s) loaded, "
+            f"the build has {expected}"
+        )
+    return LoadReport(len(graphs), sent, sender.requests, sender.retries, time.perf_counter() - started, counted)
+
+
+def load_bulk(graph_dir: Path, location: Path) -> LoadReport:
+    """First load of a build into an Oxigraph store folder with the offline bulk loader, then the count check."""
+    started = time.perf_counter()
+    files = build_quad_files(graph_dir)
+    graphs: dict[str, None] = {}
+    sent = 0
+    for path in files:
+        for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
+            graphs[_graph_name(quad, path)] = None
+            sent += 1
+    bulk_load(location, files)
+    store = ox.Store.read_only(str(location))
+
+    def run(query: str) -> int:
+        return _first_int(store.query(query))
+
+    counted = _count_with(run, list(graphs))
+    if counted != sent:
+        raise TrialkgError(f"count check failed: {location} holds {counted} triples of the build's graphs, not {sent}")
+    return LoadReport(len(graphs), sent, 1, 0, time.perf_counter() - started, counted)

@@ -1,0 +1,125 @@
+"""`trialkg query`: read-only SPARQL on a build or an endpoint; updates only when asked for with --update.
+
+Whether a text is a query or an update is decided from the SPARQL 1.1 grammar (§19.8, rules
+[1] QueryUnit and [3] UpdateUnit): both start with a prologue of BASE/PREFIX declarations, and
+the first keyword after it tells the two apart.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from trialkg.errors import TrialkgError
+from trialkg.store import export
+from trialkg.store.oxigraph import open_graph
+
+QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
+#: The first keyword of each SPARQL 1.1 Update operation (grammar rule [31] Update1, plus WITH of [41] Modify).
+UPDATE_FORMS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
+
+# Prologue tokens: white space, comments, BASE <iri>, PREFIX pname: <iri> (rules [4]-[6]).
+_PROLOGUE_ITEM = re.compile(
+    r"\s+|#[^\n\r]*|BASE\s*<[^>]*>|PREFIX\s+[^\s:]*:\s*<[^>]*>",
+    re.IGNORECASE,
+)
+_KEYWORD = re.compile(r"[A-Za-z]+")
+
+#: How long `--endpoint` waits for an answer.
+ENDPOINT_TIMEOUT_S = 60.0
+
+
+class UpdateRefusedError(TrialkgError):
+    """A SPARQL update was given where only queries are allowed."""
+
+
+def operation_kind(text: str) -> str:
+    """'query', 'update' or 'unknown' (left to the SPARQL parser to report), from the first keyword.
+
+    >>> operation_kind("PREFIX ex: <http://e/> # hi\\n insert data { ex:a ex:b ex:c }")
+    'update'
+    """
+    pos = 0
+    while match := _PROLOGUE_ITEM.match(text, pos):
+        pos = match.end()
+    keyword = _KEYWORD.match(text, pos)
+    word = keyword.group(0).upper() if keyword else ""
+    if word in QUERY_FORMS:
+        return "query"
+    if word in UPDATE_FORMS:
+        return "update"
+    return "unknown"
+
+
+def refuse_update(text: str, *, where: str) -> None:
+    """Raise UpdateRefusedError if `text` is a SPARQL update."""
+    if operation_kind(text) == "update":
+        raise UpdateRefusedError(
+            f"{where} is read-only: this is a SPARQL update (INSERT/DELETE/LOAD/CLEAR/DROP/CREATE/...); "
+            "give --update to change the graph"
+        )
+
+
+def run_local(graph_dir: Path, text: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    """Answer a read-only query over a build, all named graphs seen as one default graph."""
+    refuse_update(text, where=f"the graph in {graph_dir}")
+    store = open_graph(graph_dir)
+    try:
+        return store.query(text, use_default_graph_as_union=True)
+    except SyntaxError as exc:
+        raise TrialkgError(f"SPARQL syntax error: {exc}") from exc
+
+
+def update_local(graph_dir: Path, text: str) -> list[Path]:
+    """Apply a SPARQL update to a build and persist it: the store, and the exports rewritten from it.
+
+    Without a named graph in the update, INSERT DATA writes into the default graph, which the
+    N-Quads export keeps as triples without a graph name.
+    """
+    persistent = graph_dir / "oxigraph"
+    store = ox.Store(str(persistent)) if persistent.is_dir() else open_graph(graph_dir)
+    try:
+        store.update(text)
+    except SyntaxError as exc:
+        raise TrialkgError(f"SPARQL syntax error: {exc}") from exc
+    if persistent.is_dir():
+        store.flush()
+    formats = [f for f in export.FORMATS if (graph_dir / export.FILE_NAMES[f]).exists()]
+    return export.export(store, graph_dir, formats)
+
+
+def _post(endpoint: str, field: str, text: str, accept: str) -> tuple[str, bytes]:
+    body = urllib.parse.urlencode({field: text}).encode("utf-8")
+    request = urllib.request.Request(
+        endpoint,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=ENDPOINT_TIMEOUT_S) as resp:
+            return resp.headers.get_content_type(), resp.read()
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode("utf-8", "replace").strip()[:500]
+        raise TrialkgError(f"{endpoint} answered {exc.code} {exc.reason}: {detail}") from exc
+    except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+        raise TrialkgError(f"cannot reach {endpoint}: {getattr(exc, 'reason', exc)}") from exc
+
+
+def run_remote(endpoint: str, text: str) -> ox.QuerySolutions | ox.QueryBoolean | bytes:
+    """Answer a read-only query at a SPARQL 1.1 Protocol endpoint: parsed results, or N-Triples bytes."""
+    refuse_update(text, where=endpoint)
+    content_type, data = _post(endpoint, "query", text, "application/sparql-results+json, application/n-triples")
+    if content_type == "application/sparql-results+json":
+        return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+    return data
+
+
+def update_remote(endpoint: str, text: str) -> None:
+    """Send a SPARQL update (form field `update=`, SPARQL 1.1 Protocol §2.2) to an update endpoint."""
+    _post(endpoint, "update", text, "*/*")
