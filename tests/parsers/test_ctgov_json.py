@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from trialkg.errors import RecordParseError
 from trialkg.model import ArmGroupType, Link, MeshLeaf, MeshTerm, OverallStatus, ReferenceType, SourceDocument, Trial
-from trialkg.parsers import ctgov_json, parse_file, source_document
+from trialkg.parsers import criteria_text, ctgov_json, parse_file, source_document
 
 DATA = kit.CTGOV
 #: Real studies with a golden record (hand-checked against the JSON).
@@ -400,7 +400,7 @@ def test_arm_intervention_names_lose_the_type_prefix_or_come_from_the_interventi
     ],
 )
 def test_criteria_headings(line: str, expected: tuple[str, str, str] | None) -> None:
-    assert ctgov_json.criteria_heading(line) == expected
+    assert criteria_text.criteria_heading(line) == expected
 
 
 def test_criteria_split_keeps_sub_headings_and_text_outside_headings() -> None:
@@ -409,7 +409,7 @@ def test_criteria_split_keeps_sub_headings_and_text_outside_headings() -> None:
         "Inclusion Criteria:\n\nFor adults:\n\n* Age 18\n* Consent\n  given in writing\n\nFor parents:\n\n* Carer\n\n"
         "Exclusion Criteria:\n\n1. Smoker\n2. Pregnant\n"
     )
-    inclusion, exclusion, outside = ctgov_json.split_criteria(text)
+    inclusion, exclusion, outside = criteria_text.split_criteria(text)
     assert inclusion == ("For adults:", "Age 18", "Consent given in writing", "For parents:", "Carer")
     assert exclusion == ("Smoker", "Pregnant")
     assert outside == ("Eligibility for all:",)
