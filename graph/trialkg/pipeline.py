@@ -23,6 +23,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from trialkg.errors import TrialkgError
+from trialkg.normalize.enrich import enrich
 from trialkg.normalize.mesh_file import lexicon_with_mesh
 from trialkg.parsers import parse_file
 from trialkg.rdf import iri
@@ -379,7 +380,7 @@ def read_document(task: Task) -> DocumentResult:
                 doc.record_errors.append(str(trial))
                 continue
             doc.format = trial.source.format
-            mapped = map_trial(trial, lexicon=lexicon)
+            mapped = map_trial(enrich(trial, lexicon))
             batch.append((mapped, list(quads(mapped.triples, mapped.graph_iri))))
             doc.trials.append(str(mapped.trial_iri))
             doc.triples += len(mapped.triples)

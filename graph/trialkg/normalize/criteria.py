@@ -19,9 +19,6 @@ from functools import cache
 from pathlib import Path
 
 from trialkg.model import CriterionKind, Trial
-from trialkg.normalize.linking import primary, resolve
-from trialkg.normalize.text import strip_qualifiers
-from trialkg.rdf import iri
 
 Number = int | float
 
@@ -777,27 +774,7 @@ def parse_trial(trial: Trial) -> tuple[ParsedCriterion, ...]:
     )  # fmt: skip
 
 
-def trial_constraints(trial: Trial) -> list[dict[str, object]]:
-    """The `criteria_constraints` of the trial's record."""
-    return [c.to_json() for parsed in parse_trial(trial) for c in parsed.constraints]
-
-
-# ------------------------------------------------------------------ links and ages
-
-
-def entity_link(constraint: Constraint) -> str | None:
-    """The shared node a condition or treatment constraint names: the normaliser's, so that "SLE" in a
-    criterion and "Systemic Lupus Erythematosus" in a trial's conditions are one node (by MeSH descriptor
-    when the name links to one surely enough, else by the name, as trials' own mentions are minted)."""
-    if constraint.kind is ConstraintKind.CONDITION:
-        best = primary(resolve(constraint.variable, "condition"))
-        return iri.condition_entity(best.ui if best else None, constraint.variable)
-    if constraint.kind is ConstraintKind.TREATMENT:
-        best = primary(resolve(constraint.variable, "intervention"))
-        return iri.intervention_entity(
-            best.ui if best else None, strip_qualifiers(constraint.variable) or constraint.variable
-        )
-    return None
+# ------------------------------------------------------------------ ages
 
 
 _YEARS_PER = {"a": 1.0, "mo": 1 / 12, "wk": 7 / 365.25, "d": 1 / 365.25, "h": 1 / 8766}

@@ -5,7 +5,7 @@
 For every trial in the API v2 JSON (derivedSection condition/interventionBrowseModule) and the
 legacy XML (condition_browse/intervention_browse mesh_term, whose descriptor UI is looked up by
 name among the JSON's descriptors), the stated names are paired with the assigned descriptors by
-`trialkg.mesh.pair_mesh`; only the pairings that rest on the registry's own text evidence
+`trialkg.normalize.mesh_pairing.pair_mesh`; only the pairings that rest on the registry's own text evidence
 (exact, inverted, as-found, sole) are kept. Each row counts the trials that make the pairing
 (`support`) and the trials in which that name was paired with any descriptor (`seen`). The output is
 sorted, so the same records give the same bytes.
@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trialkg.errors import TrialkgError
+from trialkg.ids import is_mesh_ui, mesh_ui
 from trialkg.model import MeshTerm, Trial
 from trialkg.normalize.mesh_pairing import pair_mesh
 from trialkg.normalize.text import key
 from trialkg.parsers import parse_file
-from trialkg.rdf import iri
 
 #: The registry pairings that rest on the record's own text; overlap guesses are left out.
 RELIABLE_METHODS = frozenset({"registry-exact", "registry-inverted", "registry-as-found", "registry-sole"})
@@ -57,17 +57,13 @@ def registry_pairs(trial: Trial, ui_of_label: dict[str, str]) -> list[tuple[str,
     out = []
     for kind, names, meshes, leaves in trial_mentions(trial):
         resolved = tuple(
-            MeshTerm(m.id if iri.is_mesh_ui(m.id) else ui_of_label.get(key(m.term), ""), m.term) for m in meshes
+            MeshTerm(m.id if is_mesh_ui(m.id) else ui_of_label.get(key(m.term), ""), m.term) for m in meshes
         )
         usable = tuple(m for m in resolved if m.id)
         for p in pair_mesh(names, usable, leaves):
             if p.method in RELIABLE_METHODS:
-                out.append((kind, names[p.name_index], _short(p.descriptor.id), p.descriptor.term))
+                out.append((kind, names[p.name_index], mesh_ui(p.descriptor.id), p.descriptor.term))
     return out
-
-
-def _short(ui: str) -> str:
-    return iri.mesh(ui).rsplit("/", 1)[-1]
 
 
 def read_trials(paths: Iterable[Path]) -> list[Trial]:
@@ -89,8 +85,8 @@ def collect(trials: Sequence[Trial]) -> Evidence:
     for t in trials:  # descriptor names first: the XML names descriptors without their UI
         for kind, _names, meshes, _leaves in trial_mentions(t):
             for m in meshes:
-                if iri.is_mesh_ui(m.id):
-                    ui = _short(m.id)
+                if is_mesh_ui(m.id):
+                    ui = mesh_ui(m.id)
                     ev.labels.setdefault(ui, m.term)
                     ev.kinds.setdefault(ui, kind)
                     ev.label_trials[ui].add(trial_id(t))

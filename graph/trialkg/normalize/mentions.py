@@ -1,7 +1,7 @@
-"""Entity normalisation: a trial's condition, intervention and organisation mentions -> canonical entities.
+"""A trial's condition and intervention mentions linked to MeSH descriptors (stated ones, and derived ones).
 
-`link_trial` is what mapping.py (the graph) and record.py (`show --json`) both call, so the
-graph and the record always agree on which node and which codes a mention gets.
+`link_trial` is what the enrich stage calls; mapping and the record read its result, so the graph
+and `show --json` always agree on which node and which codes a mention gets.
 """
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from trialkg.ids import is_mesh_ui, mesh_curie, mesh_ui
 from trialkg.model import Intervention, MeshTerm, Trial
 from trialkg.normalize.lexicon import Lexicon, default_lexicon
 from trialkg.normalize.linking import GENERIC_KEYS, Link, primary, registry_link, resolve
 from trialkg.normalize.mesh_pairing import pair_mesh
 from trialkg.normalize.text import key
-from trialkg.rdf import iri
 
 #: A derived mention says "the text names it", not "the trial is about it": capped below stated links.
 DERIVED_CONFIDENCE = 0.6
@@ -43,17 +43,6 @@ class Mention:
         return out
 
 
-def mesh_curie(ui: str) -> str:
-    """>>> mesh_curie("D000007172")
-    'MESH:D007172'
-    """
-    return "MESH:" + iri.mesh(ui).rsplit("/", 1)[-1]
-
-
-def _short(ui: str) -> str:
-    return iri.mesh(ui).rsplit("/", 1)[-1]
-
-
 def link_mentions(
     names: list[str],
     kind: str,
@@ -62,11 +51,11 @@ def link_mentions(
     lexicon: Lexicon,
 ) -> list[Mention]:
     """Each stated name's links: the registry's own pairing for this trial, and the lexicon's when that is unsure."""
-    valid = tuple(m for m in meshes if iri.is_mesh_ui(m.id))
+    valid = tuple(m for m in meshes if is_mesh_ui(m.id))
     registry: dict[int, list[Link]] = {}
     for p in pair_mesh(names, valid, leaves):
         registry.setdefault(p.name_index, []).append(
-            registry_link(_short(p.descriptor.id), p.descriptor.term, p.method)
+            registry_link(mesh_ui(p.descriptor.id), p.descriptor.term, p.method)
         )
     out = []
     for i, name in enumerate(names):
@@ -178,15 +167,3 @@ def all_interventions(trial: Trial) -> tuple[Intervention, ...]:
         if name not in known and not known.add(name)  # type: ignore[func-returns-value]
     ]
     return trial.interventions + tuple(extra)
-
-
-def record_codes(trial: Trial, lexicon: Lexicon | None = None) -> dict[str, list[str]]:
-    """`condition_codes`, `intervention_codes` and their derived counterparts, as `show --json` prints them."""
-    lex = lexicon or default_lexicon()
-    tl = link_trial(trial, [i.name for i in all_interventions(trial)], lex)
-    return {
-        "condition_codes": codes(tl.conditions, lex),
-        "intervention_codes": codes(tl.interventions, lex),
-        "derived_condition_codes": codes(tl.derived_conditions, lex),
-        "derived_intervention_codes": codes(tl.derived_interventions, lex),
-    }

@@ -10,36 +10,17 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 
-BASE = "https://w3id.org/trialkg/"
-ONTOLOGY = "https://w3id.org/trialkg/ontology#"
-CODE = "https://w3id.org/trialkg/code/"
-MESH_BASE = "http://id.nlm.nih.gov/mesh/"
+from trialkg import ids
+from trialkg.ids import BASE, CODE, MESH_BASE, ONTOLOGY, is_mesh_ui
 
-#: Prefixes used in every export; names follow Bioregistry where one exists.
-PREFIXES = {
-    "trialkg": ONTOLOGY,
-    "code": CODE,
-    "trial": f"{BASE}trial/",
-    "condition": f"{BASE}condition/",
-    "intervention": f"{BASE}intervention/",
-    "organization": f"{BASE}organization/",
-    "source": f"{BASE}source/",
-    "clinicaltrials": "https://clinicaltrials.gov/study/",
-    "mesh": "http://id.nlm.nih.gov/mesh/",
-    "drugbank": "https://go.drugbank.com/drugs/",
-    "rxnorm": "http://purl.bioontology.org/ontology/RXNORM/",
-    "wikidata": "http://www.wikidata.org/entity/",
-    "ror": "https://ror.org/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-}
+__all__ = ["BASE", "CODE", "MESH_BASE", "ONTOLOGY", "PREFIXES", "is_mesh_ui"]
 
-_NCT = re.compile(r"^NCT\d{8}$")
-_TRIAL = re.compile(rf"^{re.escape(BASE)}trial/(NCT\d{{8}})$")
+#: Prefixes used in every export (Bioregistry names where one exists), from the one prefix table.
+PREFIXES = ids.TURTLE_PREFIXES
+
+_TRIAL = re.compile(rf"^{re.escape(BASE)}trial/({ids.NCT_PATTERN})$")
 
 
 def slug(name: str) -> str:
@@ -79,9 +60,19 @@ def trial(nct_id: str) -> str:
     """>>> trial("NCT04136106")
     'https://w3id.org/trialkg/trial/NCT04136106'
     """
-    if not _NCT.match(nct_id):
+    if not ids.is_nct_id(nct_id):
         raise ValueError(f"not an NCT id: {nct_id!r}")
     return f"{BASE}trial/{nct_id}"
+
+
+def trial_of(nct_id: str | None, lead_sponsor: str | None, org_study_id: str | None, content: Callable[[], str]) -> str:
+    """A trial's IRI: by NCT id; else by lead sponsor + org study id; else by a hash of `content()`,
+    the text of what its document states (called only when needed: it is the dearest key)."""
+    if nct_id and ids.is_nct_id(nct_id):
+        return trial(nct_id)
+    if org_study_id and lead_sponsor:
+        return trial_by_key("org-study-id", slug(lead_sponsor), org_study_id)
+    return trial_by_key("content", content())
 
 
 def trial_by_key(*parts: str) -> str:
@@ -147,40 +138,17 @@ def organization_by_key(key: str) -> str:
 
 
 def _mesh_local(ui: str) -> str:
-    return mesh(ui).rsplit("/", 1)[-1]
-
-
-#: CURIE prefix (Bioregistry's, upper-cased as show prints them) -> IRI prefix.
-EXTERNAL = {
-    "MESH": MESH_BASE,
-    "DRUGBANK": "https://go.drugbank.com/drugs/",
-    "CHEBI": "http://purl.obolibrary.org/obo/CHEBI_",
-    "RXNORM": "http://purl.bioontology.org/ontology/RXNORM/",
-    "WIKIDATA": "http://www.wikidata.org/entity/",
-    "ROR": "https://ror.org/",
-}
+    return ids.mesh_ui(ui)
 
 
 def external(curie: str) -> str:
-    """>>> external("DRUGBANK:DB00041")
-    'https://go.drugbank.com/drugs/DB00041'
-    """
-    prefix, _, local = curie.partition(":")
-    if prefix not in EXTERNAL or not re.fullmatch(r"[A-Za-z0-9_.-]+", local):
-        raise ValueError(f"not a known CURIE: {curie!r}")
-    return EXTERNAL[prefix] + local
+    """The IRI of an identifier trialkg links to, from its CURIE (`DRUGBANK:DB00041`, `ROR:...`)."""
+    return ids.expand(curie)
 
 
 def curie_of(iri_: str) -> str | None:
-    """The CURIE of an external IRI, or None.
-
-    >>> curie_of("http://id.nlm.nih.gov/mesh/D008180")
-    'MESH:D008180'
-    """
-    for prefix, base in EXTERNAL.items():
-        if iri_.startswith(base):
-            return f"{prefix}:{iri_[len(base) :]}"
-    return None
+    """The CURIE of an external IRI, as `show` prints it, or None."""
+    return ids.compress(iri_)
 
 
 def _org_key(name: str) -> str:
@@ -188,29 +156,13 @@ def _org_key(name: str) -> str:
     return re.sub(r"^\s*the\s+", "", name, flags=re.IGNORECASE)
 
 
-MESH = MESH_BASE
-
-#: NLM lengthened descriptor UIs from 7 to 10 characters in late 2013, continuing the numbering;
-#: no 7-character descriptor UI goes beyond this number.
-_LAST_SHORT_MESH_UI = 66999
-
-
 def mesh(ui: str) -> str:
-    """The NLM IRI of a MeSH descriptor; the registry's zero-padded 'D000007172' is NLM's 'D007172'.
+    """The NLM IRI of a MeSH descriptor.
 
-    >>> mesh("D000007172"), mesh("D000091662"), mesh("D008180")
-    ('http://id.nlm.nih.gov/mesh/D007172', 'http://id.nlm.nih.gov/mesh/D000091662', 'http://id.nlm.nih.gov/mesh/D008180')
+    >>> mesh("D000007172")
+    'http://id.nlm.nih.gov/mesh/D007172'
     """
-    m = re.fullmatch(r"([DCQ])(\d{6}|\d{9})", ui.strip())
-    if not m:
-        raise ValueError(f"not a MeSH unique identifier: {ui!r}")
-    number = int(m.group(2))
-    digits = f"{number:06d}" if number <= _LAST_SHORT_MESH_UI else f"{number:09d}"
-    return f"{MESH}{m.group(1)}{digits}"
-
-
-def is_mesh_ui(ui: str) -> bool:
-    return bool(re.fullmatch(r"[DCQ](\d{6}|\d{9})", ui.strip()))
+    return MESH_BASE + ids.mesh_ui(ui)
 
 
 #: Where source-document IRIs start.
@@ -231,5 +183,12 @@ def code(scheme: str, value: str) -> str:
     return f"{CODE}{scheme}-{value}"
 
 
-def term(name: str) -> str:
-    return f"{ONTOLOGY}{name}"
+#: The named graph `trialkg related --all` writes its relations into.
+RELATED_GRAPH = f"{BASE}graph/related"
+#: The build's SHACL validation report.
+VALIDATION_REPORT = f"{BASE}report/validation"
+
+
+def validation_result(key: str) -> str:
+    """A result of the build's validation report, by a hash of what it says (the bytes repeat)."""
+    return f"{BASE}report/result/{_digest(key)[:24]}"

@@ -1,13 +1,15 @@
-"""The only code that knows how a trial becomes triples.
+"""The only code that knows how a trial becomes triples: an EnrichedTrial in, triples out.
 
-A trial maps to plain (subject, predicate, object) tuples of rdflib terms: cheap to make, and
-fed as they are to pySHACL (small per-trial graphs) or to the Oxigraph store.
+Everything read into the trial (links, constraints, regimens, organisation identities) comes
+from the enrich stage (normalize.enrich); this module only writes it down. A trial maps to plain
+(subject, predicate, object) tuples of rdflib terms: cheap to make, and fed as they are to the
+validator or to the Oxigraph store.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -15,16 +17,17 @@ from enum import Enum
 from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 
-from trialkg.model import Intervention, MeshTerm, OrganizationRole, OutcomeKind, SourceDocument, Trial
-from trialkg.normalize.criteria import COMPARATOR_CODES, Constraint, entity_link, parse_trial
-from trialkg.normalize.dosage import arm_types_by_intervention, intervention_role, parse_regimen
-from trialkg.normalize.lexicon import Lexicon, default_lexicon
-from trialkg.normalize.mentions import Mention, TrialLinks, all_interventions, link_trial
-from trialkg.normalize.mesh_pairing import pair_mesh
-from trialkg.normalize.orgs import read_org
-from trialkg.normalize.text import strip_qualifiers
+from trialkg.ids import is_mesh_ui
+from trialkg.model import MeshTerm, OrganizationRole, OutcomeKind, SourceDocument, Trial
+from trialkg.normalize.criteria import COMPARATOR_CODES, Constraint
+from trialkg.normalize.dosage import Regimen
+from trialkg.normalize.enrich import EnrichedTrial, EntityKey, ReadIntervention
+from trialkg.normalize.lexicon import XRef
+from trialkg.normalize.mentions import Mention
+from trialkg.normalize.orgs import OrgName
 from trialkg.rdf import iri
-from trialkg.rdf.record import DERIVED_KEYS, to_record
+from trialkg.rdf.fields import TRIAL_FIELDS, Field, Kind
+from trialkg.rdf.record import stated_record
 from trialkg.rdf.vocab import TK
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
@@ -34,53 +37,6 @@ _ROLE_PREDICATE = {
     OrganizationRole.COLLABORATOR: TK.collaborator,
     None: TK.organization,
 }
-
-#: Enum-valued fields: (Trial attribute, predicate, code scheme in the ontology).
-_CODED_FIELDS = (
-    ("overall_status", TK.overallStatus, "OverallStatus"),
-    ("last_known_status", TK.lastKnownStatus, "OverallStatus"),
-    ("study_type", TK.studyType, "StudyType"),
-    ("allocation", TK.allocation, "Allocation"),
-    ("intervention_model", TK.interventionModel, "InterventionModel"),
-    ("primary_purpose", TK.primaryPurpose, "PrimaryPurpose"),
-    ("masking", TK.masking, "Masking"),
-    ("sex", TK.sex, "Sex"),
-)
-
-_TEXT_FIELDS = (
-    ("nct_id", TK.nctId),
-    ("org_study_id", TK.orgStudyId),
-    ("brief_title", TK.briefTitle),
-    ("official_title", TK.officialTitle),
-    ("acronym", TK.acronym),
-    ("why_stopped", TK.whyStopped),
-    ("min_age", TK.minimumAge),
-    ("max_age", TK.maximumAge),
-    ("brief_summary", TK.briefSummary),
-    ("detailed_description", TK.detailedDescription),
-    ("responsible_party_type", TK.responsiblePartyType),
-    ("responsible_party_name", TK.responsiblePartyName),
-    ("responsible_party_affiliation", TK.responsiblePartyAffiliation),
-    ("ipd_sharing", TK.ipdSharing),
-    ("ipd_sharing_description", TK.ipdSharingDescription),
-)
-
-_DATE_FIELDS = (
-    ("start_date", TK.startDate),
-    ("completion_date", TK.completionDate),
-    ("first_posted", TK.firstPosted),
-    ("last_update_posted", TK.lastUpdatePosted),
-    ("status_verified_date", TK.statusVerifiedDate),
-    ("primary_completion_date", TK.primaryCompletionDate),
-)
-
-_BOOL_FIELDS = (
-    ("healthy_volunteers", TK.healthyVolunteers),
-    ("has_results", TK.hasResults),
-    ("is_fda_regulated_drug", TK.fdaRegulatedDrug),
-    ("is_fda_regulated_device", TK.fdaRegulatedDevice),
-    ("has_dmc", TK.hasDataMonitoringCommittee),
-)
 
 #: xsd datatype by the precision of an ISO date (yyyy, yyyy-mm, yyyy-mm-dd).
 _DATE_TYPES = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}
@@ -96,16 +52,14 @@ class MappedTrial:
 
 
 def trial_iri(trial: Trial) -> URIRef:
-    """By NCT id; else by lead sponsor + org study id; else by a hash of the record's content."""
-    if trial.nct_id and iri.nct_of_trial(iri.BASE + "trial/" + trial.nct_id):
-        return URIRef(iri.trial(trial.nct_id))
-    if trial.org_study_id and trial.lead_sponsor:
-        return URIRef(iri.trial_by_key("org-study-id", iri.slug(trial.lead_sponsor), trial.org_study_id))
-    # What the document states, not what trialkg reads into it (links, constraints): the IRI must not move.
-    content = to_record(trial, trial_id="", sources=[], linked=False)
-    for key in DERIVED_KEYS:
-        content.pop(key, None)
-    return URIRef(iri.trial_by_key("content", json.dumps(content, sort_keys=True, ensure_ascii=False)))
+    """The trial's IRI (iri.trial_of); a trial without natural keys is keyed by what its document states."""
+
+    def content() -> str:
+        # The record with an empty id and sources, as the key was first minted: the IRIs must not move.
+        stated = {"id": "", "sources": [], **stated_record(trial)}
+        return json.dumps(stated, sort_keys=True, ensure_ascii=False)
+
+    return URIRef(iri.trial_of(trial.nct_id, trial.lead_sponsor, trial.org_study_id, content))
 
 
 def date_literal(value: str) -> Literal:
@@ -119,39 +73,31 @@ def _code(scheme: str, value: Enum) -> URIRef:
     return URIRef(iri.code(scheme, str(value.value)))
 
 
-def map_trial(trial: Trial, *, lexicon: Lexicon | None = None) -> MappedTrial:
-    """All triples for one trial as its source document states it, its mentions linked with `lexicon`."""
-    lex = lexicon or default_lexicon()
+def _field_literal(f: Field, value: object) -> URIRef | Literal:
+    if f.kind is Kind.CODE:
+        assert f.scheme is not None and isinstance(value, Enum)
+        return _code(f.scheme, value)
+    if f.kind is Kind.DATE:
+        assert isinstance(value, str)
+        return date_literal(value)
+    if f.kind is Kind.INTEGER:
+        return Literal(value, datatype=XSD.integer)
+    return Literal(value)
+
+
+def map_trial(enriched: EnrichedTrial) -> MappedTrial:
+    """All triples for one trial as its source document states it, with what the enrich stage read into it."""
+    trial = enriched.trial
     t = URIRef(trial_iri(trial))
     s = URIRef(iri.source(trial.source.sha256))
     out: list[Triple] = [(t, RDF.type, TK.Trial), (t, PROV.wasDerivedFrom, s)]
     out.extend(_source_triples(s, trial.source, trial.unmapped + _unidentified_mesh(trial)))
     add = out.append
 
-    for attr, pred in _TEXT_FIELDS:
-        value = getattr(trial, attr)
-        if value is not None:
-            add((t, pred, Literal(value)))
-    for attr, pred in _DATE_FIELDS:
-        value = getattr(trial, attr)
-        if value is not None:
-            add((t, pred, date_literal(value)))
-    for attr, pred in _BOOL_FIELDS:
-        value = getattr(trial, attr)
-        if value is not None:
-            add((t, pred, Literal(value)))
-    for attr, pred, scheme in _CODED_FIELDS:
-        value = getattr(trial, attr)
-        if value is not None:
-            add((t, pred, _code(scheme, value)))
-    for phase in trial.phases:
-        add((t, TK.phase, _code("Phase", phase)))
-    if trial.enrollment is not None:
-        add((t, TK.enrollment, Literal(trial.enrollment, datatype=XSD.integer)))
-    for keyword in trial.keywords:
-        add((t, TK.keyword, Literal(keyword)))
-    for alias in trial.nct_id_aliases:
-        add((t, TK.nctIdAlias, Literal(alias)))
+    for f in TRIAL_FIELDS:
+        value = getattr(trial, f.key)
+        for item in value if f.many else () if value is None else (value,):
+            add((t, f.predicate, _field_literal(f, item)))
     for n, link in enumerate(trial.see_also_links, 1):
         node = URIRef(iri.child(t, "link", n))
         add((t, TK.seeAlsoLink, node))
@@ -173,8 +119,7 @@ def map_trial(trial: Trial, *, lexicon: Lexicon | None = None) -> MappedTrial:
 
     org_nodes: set[URIRef] = set()
     name_of_node: dict[URIRef, str] = {}
-    for org in trial.organizations:
-        read = read_org(org.name)
+    for org, read in zip(trial.organizations, enriched.organizations, strict=True):
         node = URIRef(iri.organization_by_key(read.key) if read.key else iri.organization(org.name))
         if name_of_node.setdefault(node, org.name) != org.name:
             # Two names this trial states apart ("Lin BioScience, Inc" and "Lin BioScience Pty Ltd") stay
@@ -195,9 +140,7 @@ def map_trial(trial: Trial, *, lexicon: Lexicon | None = None) -> MappedTrial:
         if official.role is not None:
             add((node, TK.officialRole, _code("OfficialRole", official.role)))
 
-    interventions = all_interventions(trial)
-    links = link_trial(trial, [i.name for i in interventions], lex)
-    for n, (name, mention) in enumerate(zip(trial.conditions, links.conditions, strict=True), 1):
+    for n, (name, mention) in enumerate(zip(trial.conditions, enriched.conditions, strict=True), 1):
         node = URIRef(iri.child(t, "condition", n))
         shared = URIRef(iri.condition_entity(mention.primary.ui if mention.primary else None, name))
         add((t, TK.conditionStatement, node))
@@ -206,10 +149,10 @@ def map_trial(trial: Trial, *, lexicon: Lexicon | None = None) -> MappedTrial:
         add((node, TK.statedCondition, shared))
         add((shared, RDF.type, TK.Condition))
         add((shared, RDFS.label, Literal(name)))
-        out.extend(_links(node, shared, mention, lex))
+        out.extend(_links(node, shared, mention, enriched.xrefs))
 
-    intervention_nodes = _map_interventions(t, trial, interventions, links, out, lex)
-    _map_derived(t, links, out, lex)
+    intervention_nodes = _map_interventions(t, enriched.interventions, out, enriched.xrefs)
+    _map_derived(t, enriched, out)
 
     # MeSH, as the registry assigns it: to the trial, then paired with the stated names.
     for meshes, pred in (
@@ -222,12 +165,12 @@ def map_trial(trial: Trial, *, lexicon: Lexicon | None = None) -> MappedTrial:
             if iri.is_mesh_ui(mesh.id):
                 add((t, pred, URIRef(iri.mesh(mesh.id))))
                 out.extend(_mesh_descriptor(mesh))
-    for pairing in pair_mesh(trial.conditions, _valid(trial.condition_meshes), trial.condition_mesh_leaves):
+    for pairing in enriched.condition_mesh_pairings:
         node = URIRef(iri.child(t, "condition", pairing.name_index + 1))
         add((node, TK.meshDescriptor, URIRef(iri.mesh(pairing.descriptor.id))))
         add((node, TK.meshMatchMethod, Literal(pairing.method)))
-    names = [i.name for i in interventions]
-    for pairing in pair_mesh(names, _valid(trial.intervention_meshes), trial.intervention_mesh_leaves):
+    names = [read.intervention.name for read in enriched.interventions]
+    for pairing in enriched.intervention_mesh_pairings:
         node = intervention_nodes[names[pairing.name_index]]
         add((node, TK.meshDescriptor, URIRef(iri.mesh(pairing.descriptor.id))))
         add((node, TK.meshMatchMethod, Literal(pairing.method)))
@@ -241,13 +184,14 @@ def map_trial(trial: Trial, *, lexicon: Lexicon | None = None) -> MappedTrial:
         for name in arm.intervention_names:
             add((node, TK.armIntervention, intervention_nodes[name]))
 
-    for parsed in parse_trial(trial):
+    for read in enriched.criteria:
+        parsed = read.criterion
         node = URIRef(iri.child(t, f"criterion/{parsed.polarity.value}", parsed.order))
         add((t, TK.eligibilityCriterion, node))
         out.extend(_node(node, TK.EligibilityCriterion, parsed.order, text=parsed.text))
         add((node, TK.criterionType, _code("CriterionType", parsed.polarity)))
-        for n, constraint in enumerate(parsed.constraints, 1):
-            out.extend(_constraint_triples(node, n, constraint))
+        for n, constraint in enumerate(read.constraints, 1):
+            out.extend(_constraint_triples(node, n, constraint.constraint, constraint.entity))
 
     for kind, outcomes in (
         (OutcomeKind.PRIMARY, trial.primary_outcomes),
@@ -269,14 +213,14 @@ def map_trial(trial: Trial, *, lexicon: Lexicon | None = None) -> MappedTrial:
             )
             add((node, TK.outcomeType, _code("OutcomeType", kind)))
 
-    for n, loc in enumerate(trial.locations, 1):
+    for n, (loc, site) in enumerate(zip(trial.locations, enriched.sites, strict=True), 1):
         node = URIRef(iri.child(t, "location", n))
         add((t, TK.location, node))
         place = {"facility": loc.facility, "city": loc.city, "state": loc.state, "country": loc.country}
         out.extend(_node(node, TK.Location, n, **place, zip=loc.zip))
         if loc.status is not None:
             add((node, TK.siteStatus, _code("OverallStatus", loc.status)))
-        out.extend(_site_organization(node, loc.facility, org_nodes))
+        out.extend(_site_organization(node, site.organization, org_nodes))
         if loc.latitude is not None and loc.longitude is not None:
             add((node, TK.latitude, Literal(loc.latitude, datatype=XSD.double)))
             add((node, TK.longitude, Literal(loc.longitude, datatype=XSD.double)))
@@ -301,12 +245,8 @@ def _unidentified_mesh(trial: Trial) -> tuple[str, ...]:
         f"MeSH {kind} term without a descriptor id: {m.term}"
         for kind, meshes in groups
         for m in meshes
-        if not iri.is_mesh_ui(m.id)
+        if not is_mesh_ui(m.id)
     )
-
-
-def _valid(meshes: tuple[MeshTerm, ...]) -> tuple[MeshTerm, ...]:
-    return tuple(m for m in meshes if iri.is_mesh_ui(m.id))
 
 
 def _mesh_descriptor(mesh: MeshTerm) -> Iterator[Triple]:
@@ -316,14 +256,13 @@ def _mesh_descriptor(mesh: MeshTerm) -> Iterator[Triple]:
 
 
 def _map_interventions(
-    t: URIRef, trial: Trial, interventions: tuple[Intervention, ...], links: TrialLinks, out: list[Triple], lex: Lexicon
+    t: URIRef, interventions: tuple[ReadIntervention, ...], out: list[Triple], xrefs: Mapping[str, tuple[XRef, ...]]
 ) -> dict[str, URIRef]:
     nodes: dict[str, URIRef] = {}
-    arm_types = arm_types_by_intervention(trial)
-    for n, (item, mention) in enumerate(zip(interventions, links.interventions, strict=True), 1):
+    for n, read in enumerate(interventions, 1):
+        item, mention = read.intervention, read.mention
         node = URIRef(iri.child(t, "intervention", n))
-        concept = URIRef(iri.intervention_entity(mention.primary.ui if mention.primary else None,
-                                                 strip_qualifiers(item.name) or item.name))  # fmt: skip
+        concept = URIRef(_entity_iri(read.entity))
         nodes.setdefault(item.name, node)
         out.append((t, TK.intervention, node))
         out.extend(_node(node, TK.Intervention, n, name=item.name, description=item.description))
@@ -333,15 +272,23 @@ def _map_interventions(
         out.append((node, TK.interventionConcept, concept))
         out.append((concept, RDF.type, TK.InterventionConcept))
         out.append((concept, RDFS.label, Literal(item.name)))
-        out.extend(_links(node, concept, mention, lex))
-        role = intervention_role(item, arm_types.get(item.name, ()))
-        if role is not None:
-            out.append((node, TK.interventionRole, URIRef(iri.code("InterventionRole", role))))
-        out.extend(_regimen(node, item.description))
+        out.extend(_links(node, concept, mention, xrefs))
+        if read.role is not None:
+            out.append((node, TK.interventionRole, URIRef(iri.code("InterventionRole", read.role))))
+        out.extend(_regimen(node, read.regimen))
     return nodes
 
 
-def _constraint_triples(criterion: URIRef, n: int, c: Constraint) -> Iterator[Triple]:
+def _entity_iri(entity: EntityKey) -> str:
+    """The shared node an entity key names (conditions and intervention concepts are minted apart)."""
+    if entity.kind == "condition":
+        return iri.condition_entity(entity.mesh_ui, entity.key)
+    return iri.intervention_entity(entity.mesh_ui, entity.key)
+
+
+def _constraint_triples(
+    criterion: URIRef, n: int, c: Constraint, entity: EntityKey | None
+) -> Iterator[Triple]:
     """A criterion's constraint: a child node of the criterion, by position."""
     node = URIRef(iri.constraint(criterion, n))
     yield (criterion, TK.constraint, node)
@@ -355,9 +302,8 @@ def _constraint_triples(criterion: URIRef, n: int, c: Constraint) -> Iterator[Tr
         yield (node, TK.valueMax, Literal(Decimal(str(c.value_max)), datatype=XSD.decimal))
     if c.window is not None:
         yield (node, TK.window, Literal(c.window, datatype=XSD.duration))
-    entity = entity_link(c)
     if entity is not None:
-        yield (node, TK.mentionedEntity, URIRef(entity))
+        yield (node, TK.mentionedEntity, URIRef(_entity_iri(entity)))
 
 
 def _value_literal(value: object) -> Literal:
@@ -388,9 +334,8 @@ def canonical_decimal(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
-def _regimen(node: URIRef, description: str | None) -> Iterator[Triple]:
+def _regimen(node: URIRef, regimen: Regimen) -> Iterator[Triple]:
     """The dose and schedule the intervention's description states, on a node of its own."""
-    regimen = parse_regimen(description)
     if regimen.is_empty():
         return
     reg = URIRef(iri.child(node, "regimen", 1))
@@ -403,7 +348,9 @@ def _regimen(node: URIRef, description: str | None) -> Iterator[Triple]:
             yield (reg, pred, Literal(literal, datatype=None if datatype == XSD.string else datatype))
 
 
-def _links(mention_node: URIRef, shared: URIRef, mention: Mention, lex: Lexicon) -> Iterator[Triple]:
+def _links(
+    mention_node: URIRef, shared: URIRef, mention: Mention, xrefs: Mapping[str, tuple[XRef, ...]]
+) -> Iterator[Triple]:
     """The mention's links as SSSOM-like records on the mention's node; the shared node's skos matches."""
     for k, link in enumerate(mention.links, 1):
         node = URIRef(iri.child(mention_node, "link", k))
@@ -421,15 +368,16 @@ def _links(mention_node: URIRef, shared: URIRef, mention: Mention, lex: Lexicon)
             yield (shared, relation, target)
     if mention.primary is not None:
         yield (shared, SKOS.exactMatch, URIRef(iri.mesh(mention.primary.ui)))
-        for xref in lex.xrefs.get(mention.primary.ui, ()):
+        for xref in xrefs.get(mention.primary.ui, ()):
             yield (shared, SKOS[xref.relation], URIRef(iri.external(xref.curie)))
 
 
-def _map_derived(t: URIRef, links: TrialLinks, out: list[Triple], lex: Lexicon) -> None:
+def _map_derived(t: URIRef, enriched: EnrichedTrial, out: list[Triple]) -> None:
     """Mentions read from the title and summary: their own predicates, never the stated ones."""
     for kind, mentions, pred, mention_pred, cls in (
-        ("derived-condition", links.derived_conditions, TK.derivedCondition, TK.derivedConditionMention, TK.Condition),
-        ("derived-intervention", links.derived_interventions, TK.derivedIntervention,
+        ("derived-condition", enriched.derived_conditions, TK.derivedCondition, TK.derivedConditionMention,
+         TK.Condition),
+        ("derived-intervention", enriched.derived_interventions, TK.derivedIntervention,
          TK.derivedInterventionMention, TK.InterventionConcept),
     ):  # fmt: skip
         for n, mention in enumerate(mentions, 1):
@@ -446,19 +394,12 @@ def _map_derived(t: URIRef, links: TrialLinks, out: list[Triple], lex: Lexicon) 
             out.append((node, TK.mentionOf, shared))
             out.append((shared, RDF.type, cls))
             out.append((shared, RDFS.label, Literal(mention.primary.label)))
-            out.extend(_links(node, shared, mention, lex))
+            out.extend(_links(node, shared, mention, enriched.xrefs))
 
 
-def _site_organization(node: URIRef, facility: str | None, org_nodes: set[URIRef]) -> Iterator[Triple]:
-    """A facility named "Department of X, Hospital": the hospital is the site's organisation, X its department.
-
-    Only facilities with a department part or a curated name are linked: a bare facility name
-    ("Research Site") says too little to be one organisation across trials.
-    """
-    if not facility:
-        return
-    read = read_org(facility)
-    if read.department is None and read.canonical is None:
+def _site_organization(node: URIRef, read: OrgName | None, org_nodes: set[URIRef]) -> Iterator[Triple]:
+    """The organisation a site's facility names ("Department of X, Hospital": the hospital), with X its department."""
+    if read is None:
         return
     org = URIRef(iri.organization_by_key(read.key))
     yield (node, TK.siteOrganization, org)
@@ -471,12 +412,11 @@ def _site_organization(node: URIRef, facility: str | None, org_nodes: set[URIRef
         yield from _org_identity(org, read)
 
 
-def _org_identity(node: URIRef, read: object) -> Iterator[Triple]:
+def _org_identity(node: URIRef, read: OrgName) -> Iterator[Triple]:
     """The curated canonical name and identifiers (ROR, Wikidata) of an organisation, where known."""
-    canonical, ids = getattr(read, "canonical", None), getattr(read, "ids", ())
-    if canonical:
-        yield (node, SKOS.prefLabel, Literal(canonical))
-    for curie in ids:
+    if read.canonical:
+        yield (node, SKOS.prefLabel, Literal(read.canonical))
+    for curie in read.ids:
         yield (node, SKOS.exactMatch, URIRef(iri.external(curie)))
 
 

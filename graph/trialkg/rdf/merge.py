@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trialkg.model import SourceDocument, Trial
-from trialkg.rdf.record import CONTRACT_KEYS, DERIVED_KEYS, EXTRA_KEYS, to_record
+from trialkg.rdf.record import CONTRACT_KEYS, DERIVED_KEYS, EXTRA_KEYS, empty_record
 
 #: Source formats by trust: the registry's structured records before pages derived from them.
 FORMAT_PREFERENCE = ("ctgov_json", "ctgov_xml", "keyvalue", "registry_page", "medpath", "compass")
@@ -18,7 +17,7 @@ FORMAT_PREFERENCE = ("ctgov_json", "ctgov_xml", "keyvalue", "registry_page", "me
 #: Keys that describe the record itself, not the trial: never compared.
 _META_KEYS = frozenset({"id", "sources"})
 
-_EMPTY = to_record(Trial(source=SourceDocument("", "", "")), trial_id="", sources=[])
+_EMPTY = empty_record()
 
 
 def source_rank(record: dict[str, Any]) -> tuple[int, str]:

@@ -1,4 +1,4 @@
-"""The JSON form of a trial (`../shared/contract/trial-record.schema.json`), from the domain model.
+"""The JSON form of a trial (`../shared/contract/trial-record.schema.json`), from an enriched trial.
 
 `trialkg show` builds the same dict from the graph (see `readback.py`); the round-trip tests
 compare the two, so this module is the contract's single Python statement.
@@ -9,12 +9,10 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from trialkg.model import Intervention, Trial
-from trialkg.normalize.criteria import trial_constraints
-from trialkg.normalize.dosage import arm_types_by_intervention, intervention_role, parse_regimen
-from trialkg.normalize.mentions import record_codes
-from trialkg.normalize.orgs import read_org
-from trialkg.rdf import iri
+from trialkg.ids import is_mesh_ui, mesh_curie
+from trialkg.model import MeshTerm, Outcome, SourceDocument, Trial
+from trialkg.normalize.enrich import EnrichedTrial
+from trialkg.rdf.fields import RECORD_FIELDS, Kind
 
 #: Contract keys, in the contract's order; `show --json` prints them first, extras after.
 CONTRACT_KEYS = (
@@ -43,114 +41,57 @@ EXTRA_KEYS = (
 #: Keys derived from other fields by trialkg's own reading (not stated by the source as such).
 DERIVED_KEYS = ("criteria_constraints",)
 
+#: Keys that hold only what the enrich stage reads into a trial.
+READ_KEYS = (*DERIVED_KEYS, "condition_codes", "intervention_codes", "derived_condition_codes",
+             "derived_intervention_codes")  # fmt: skip
+
 
 def _code(value: Enum | None) -> str | None:
     return None if value is None else str(value.value)
 
 
-def _reading(trial: Trial, item: Intervention) -> dict[str, Any]:
-    """What the normaliser reads in an intervention: its role in the trial and the regimen its description states."""
-    role = intervention_role(item, arm_types_by_intervention(trial).get(item.name, ()))
-    return {"role": role, "regimen": parse_regimen(item.description).to_record()}
+def _field_value(value: Any, kind: Kind, many: bool) -> Any:
+    if many:
+        return [_field_value(v, kind, False) for v in value]
+    return _code(value) if kind is Kind.CODE else value
 
 
-def to_record(trial: Trial, *, trial_id: str, sources: list[str], linked: bool = True) -> dict[str, Any]:
-    """The contract record of one parsed trial (what `show --json` must print for it).
-
-    linked=False leaves out what the normaliser adds (codes, organisation ids): only what the document states.
-    """
+def stated_record(trial: Trial) -> dict[str, Any]:
+    """What the document states about the trial, in the record's keys: no id, no sources, nothing read into it."""
     t = trial
-    record: dict[str, Any] = {
-        "id": trial_id,
-        "sources": sources,
-        "nct_id": t.nct_id,
-        "org_study_id": t.org_study_id,
-        "brief_title": t.brief_title,
-        "official_title": t.official_title,
-        "acronym": t.acronym,
-        "overall_status": _code(t.overall_status),
-        "last_known_status": _code(t.last_known_status),
-        "phases": [p.value for p in t.phases],
-        "study_type": _code(t.study_type),
-        "enrollment": t.enrollment,
-        "start_date": t.start_date,
-        "completion_date": t.completion_date,
-        "first_posted": t.first_posted,
-        "last_update_posted": t.last_update_posted,
+    record: dict[str, Any] = {f.key: _field_value(getattr(t, f.key), f.kind, f.many) for f in RECORD_FIELDS}
+    record |= {
         "lead_sponsor": t.lead_sponsor,
         "collaborators": list(t.collaborators),
         "conditions": list(t.conditions),
         "interventions": [
-            {
-                "type": _code(i.type),
-                "name": i.name,
-                "description": i.description,
-                "other_names": list(i.other_names),
-                **(_reading(t, i) if linked else {}),
-            }
+            {"type": _code(i.type), "name": i.name, "description": i.description, "other_names": list(i.other_names)}
             for i in t.interventions
         ],
         "arms": [
-            {
-                "label": a.label,
-                "description": a.description,
-                "intervention_names": list(a.intervention_names),
-                "type": _code(a.type),
-            }
+            {"label": a.label, "description": a.description, "intervention_names": list(a.intervention_names),
+             "type": _code(a.type)}
             for a in t.arms
-        ],
-        "allocation": _code(t.allocation),
-        "intervention_model": _code(t.intervention_model),
-        "primary_purpose": _code(t.primary_purpose),
-        "masking": _code(t.masking),
-        "min_age": t.min_age,
-        "max_age": t.max_age,
-        "sex": _code(t.sex),
-        "healthy_volunteers": t.healthy_volunteers,
+        ],  # fmt: skip
         "inclusion_criteria": list(t.inclusion_criteria),
         "exclusion_criteria": list(t.exclusion_criteria),
         "primary_outcomes": [_outcome(o) for o in t.primary_outcomes],
         "secondary_outcomes": [_outcome(o) for o in t.secondary_outcomes],
+        "other_outcomes": [_outcome(o) for o in t.other_outcomes],
         "locations": [
-            {
-                "facility": loc.facility,
-                "city": loc.city,
-                "state": loc.state,
-                "country": loc.country,
-                "zip": loc.zip,
-                "status": _code(loc.status),
-                "latitude": loc.latitude,
-                "longitude": loc.longitude,
-            }
+            {"facility": loc.facility, "city": loc.city, "state": loc.state, "country": loc.country, "zip": loc.zip,
+             "status": _code(loc.status), "latitude": loc.latitude, "longitude": loc.longitude}
             for loc in t.locations
-        ],
+        ],  # fmt: skip
         "references": [
             {"citation": r.citation, "pmid": r.pmid, "doi": r.doi, "type": _code(r.type)} for r in t.references
         ],
         "related_trials": list(t.related_trials),
         "secondary_ids": [{"id": s.identifier, "type": s.type} for s in t.secondary_ids],
         "organizations": [
-            {
-                "name": o.name,
-                "role": _code(o.role),
-                "agency_class": _code(o.agency_class),
-                **({"ids": list(read_org(o.name).ids)} if linked else {}),
-            }
-            for o in t.organizations
+            {"name": o.name, "role": _code(o.role), "agency_class": _code(o.agency_class)} for o in t.organizations
         ],
         "officials": [{"name": o.name, "role": _code(o.role), "affiliation": o.affiliation} for o in t.officials],
-        "keywords": list(t.keywords),
-        "brief_summary": t.brief_summary,
-        "detailed_description": t.detailed_description,
-        "why_stopped": t.why_stopped,
-        "status_verified_date": t.status_verified_date,
-        "has_results": t.has_results,
-        "is_fda_regulated_drug": t.is_fda_regulated_drug,
-        "is_fda_regulated_device": t.is_fda_regulated_device,
-        "has_dmc": t.has_dmc,
-        "primary_completion_date": t.primary_completion_date,
-        "other_outcomes": [_outcome(o) for o in t.other_outcomes],
-        "nct_id_aliases": list(t.nct_id_aliases),
         "see_also_links": [{"url": link.url, "label": link.label} for link in t.see_also_links],
         "responsible_party": None
         if t.responsible_party_type is None and t.responsible_party_name is None
@@ -159,31 +100,36 @@ def to_record(trial: Trial, *, trial_id: str, sources: list[str], linked: bool =
             "name": t.responsible_party_name,
             "affiliation": t.responsible_party_affiliation,
         },
-        "ipd_sharing": t.ipd_sharing,
-        "ipd_sharing_description": t.ipd_sharing_description,
         "condition_meshes": _meshes(t.condition_meshes),
         "condition_mesh_ancestors": _meshes(t.condition_mesh_ancestors),
         "intervention_meshes": _meshes(t.intervention_meshes),
         "intervention_mesh_ancestors": _meshes(t.intervention_mesh_ancestors),
-        "criteria_constraints": trial_constraints(t),
     }
-    if linked:
-        record.update(record_codes(t))
     return record
 
 
-def _meshes(terms: Any) -> list[dict[str, str]]:
+def to_record(enriched: EnrichedTrial, *, trial_id: str, sources: list[str]) -> dict[str, Any]:
+    """The contract record of one enriched trial (what `show --json` must print for it)."""
+    record = {"id": trial_id, "sources": sources, **stated_record(enriched.trial)}
+    for item, read in zip(record["interventions"], enriched.stated_interventions, strict=True):
+        item |= {"role": read.role, "regimen": read.regimen.to_record()}
+    for org, read_org in zip(record["organizations"], enriched.organizations, strict=True):
+        org["ids"] = list(read_org.ids)
+    record["criteria_constraints"] = [c.constraint.to_json() for read in enriched.criteria for c in read.constraints]
+    record |= {key: list(value) for key, value in enriched.codes.items()}
+    return record
+
+
+def empty_record() -> dict[str, Any]:
+    """The record of a trial that states nothing: what each key is when no source states it."""
+    return {**stated_record(Trial(source=SourceDocument("", "", ""))), **{key: [] for key in READ_KEYS}}
+
+
+def _meshes(terms: tuple[MeshTerm, ...]) -> list[dict[str, str]]:
     """MeSH descriptors as CURIEs with their terms, sorted: a set (only well-formed ids reach the graph)."""
-    found = {curie_of_mesh(m.id): m.term for m in terms if iri.is_mesh_ui(m.id)}
+    found = {mesh_curie(m.id): m.term for m in terms if is_mesh_ui(m.id)}
     return [{"id": curie, "term": term} for curie, term in sorted(found.items())]
 
 
-def curie_of_mesh(ui: str) -> str:
-    """>>> curie_of_mesh("D000007172")
-    'MESH:D007172'
-    """
-    return "MESH:" + iri.mesh(ui).rsplit("/", 1)[-1]
-
-
-def _outcome(o: Any) -> dict[str, Any]:
+def _outcome(o: Outcome) -> dict[str, Any]:
     return {"measure": o.measure, "time_frame": o.time_frame, "description": o.description}
