@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from trialkg.errors import RecordParseError
 from trialkg.model import SourceDocument, Trial
+from trialkg.normalize.enrich import enrich
 from trialkg.parsers import detect_format, source_document
 from trialkg.rdf.record import CONTRACT_KEYS, DERIVED_KEYS, EXTRA_KEYS, to_record
 
@@ -136,7 +137,7 @@ def trial_of(parser: ModuleType, path: Path) -> Trial:
 def record_of(trial: Trial) -> dict[str, Any]:
     """The trial's contract record without "id" and "sources" (which the build, not the parser, decides) and without
     what trialkg derives from other fields (criteria_constraints: tested in tests/test_criteria.py)."""
-    record: dict[str, Any] = to_record(trial, trial_id="", sources=[])
+    record: dict[str, Any] = to_record(enrich(trial), trial_id="", sources=[])
     for key in ("id", "sources", *DERIVED_KEYS):
         del record[key]
     return record
@@ -161,7 +162,7 @@ def assert_conforms_to_contract(trial: Trial, doc: Path) -> None:
     """The trial's full record (with id and sources) is valid under the repository's copy of the contract schema
     and under shared/contract's when that is beside the repository."""
     jsonschema = pytest.importorskip("jsonschema")
-    record = to_record(trial, trial_id="urn:x", sources=[doc.name])
+    record = to_record(enrich(trial), trial_id="urn:x", sources=[doc.name])
     jsonschema.validate(record, _json(CONTRACT_SCHEMA))
     if SHARED_CONTRACT_SCHEMA.exists():
         jsonschema.validate(record, _json(SHARED_CONTRACT_SCHEMA))

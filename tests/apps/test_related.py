@@ -14,6 +14,7 @@ import pytest
 import rdflib
 from trialkg.apps.related import SCORERS, candidates, load_entity_graph, related, write_relations
 from trialkg.model import Intervention, Organization, OrganizationRole, SourceDocument, Trial
+from trialkg.normalize.enrich import enrich
 from trialkg.rdf.mapping import map_trial
 from trialkg.rdf.readback import resolve_trial
 from trialkg.rdf.terms import quads
@@ -32,7 +33,7 @@ def _trial(nct: str, *, conditions=(), drugs=(), sponsor=None, title=None) -> Tr
 def _store(*trials: Trial) -> ox.Store:
     store = ox.Store()
     for t in trials:
-        mapped = map_trial(t)
+        mapped = map_trial(enrich(t))
         store.extend(quads(mapped.triples, mapped.graph_iri))
     return store
 

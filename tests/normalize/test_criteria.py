@@ -15,12 +15,12 @@ from trialkg.normalize.criteria import (
     ConstraintKind,
     age_range,
     duration,
-    entity_link,
     normalise,
     parse_criterion,
     reconcile_age,
     record_age_years,
 )
+from trialkg.normalize.enrich import constraint_entity, enrich
 from trialkg.rdf import iri
 from trialkg.rdf.mapping import map_trial
 from trialkg.rdf.vocab import TK
@@ -112,7 +112,9 @@ def test_a_dose_is_a_measurement_with_the_window_of_its_clause():
 def test_the_trials_own_names_are_recognised_and_linked():
     found = parse_criterion("Prior exposure to belatacept", EXC, interventions=["Belatacept"])
     assert [(c.kind, c.variable) for c in found] == [(ConstraintKind.TREATMENT, "Belatacept")]
-    assert entity_link(found[0]) == iri.intervention_concept("Belatacept")
+    entity = constraint_entity(found[0])
+    assert entity is not None
+    assert iri.intervention_entity(entity.mesh_ui, entity.key) == iri.intervention_concept("Belatacept")
 
 
 def test_words_around_a_mention_that_are_not_facts_about_the_participant():
@@ -171,7 +173,7 @@ def test_age_is_reconciled_with_the_record():
 
 def test_constraints_are_children_of_their_criterion_in_the_graph():
     trial = _trial(exclusion=("Serious infection; rituximab within 6 months",))
-    triples = map_trial(trial).triples
+    triples = map_trial(enrich(trial)).triples
     criterion = iri.trial("NCT01234567") + "/criterion/exclusion/1"
     children = [str(o) for s, p, o in triples if str(s) == criterion and p == TK.constraint]
     assert children == [f"{criterion}/constraint/1", f"{criterion}/constraint/2"]
@@ -179,9 +181,9 @@ def test_constraints_are_children_of_their_criterion_in_the_graph():
     # The criterion's mentions meet the nodes that trials stating them get (the normaliser's entities).
     stating = replace(_trial(), nct_id="NCT07654321", conditions=("Infection",),
                       interventions=(Intervention(name="Rituximab"),))  # fmt: skip
-    stated = {str(o) for s, p, o in map_trial(stating).triples if p in (TK.condition, TK.interventionConcept)}
+    stated = {str(o) for s, p, o in map_trial(enrich(stating)).triples if p in (TK.condition, TK.interventionConcept)}
     assert len(linked) == 2 and linked <= stated, (linked, stated)
-    assert map_trial(trial).triples == triples  # deterministic
+    assert map_trial(enrich(trial)).triples == triples  # deterministic
 
 
 # ---------------------------------------------------------------- the labelled sample

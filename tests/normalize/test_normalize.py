@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from testdata import DATA, SEEDS, UNSEEN
 from trialkg.model import ArmGroupType, Intervention, InterventionType
 from trialkg.normalize.dosage import intervention_role, parse_regimen
+from trialkg.normalize.enrich import enrich
 from trialkg.normalize.linking import primary, resolve
 from trialkg.normalize.orgs import org_key, read_org, split_department
 from trialkg.normalize.text import fold, key, rewrite, sorted_key, strip_qualifiers, strip_salt
@@ -345,8 +346,8 @@ def test_two_spellings_one_trial_states_apart_stay_two_organisations_there() -> 
     lead = Organization("Lin BioScience, Inc", OrganizationRole.LEAD_SPONSOR, AgencyClass.INDUSTRY)
     partner = Organization("Lin BioScience Pty Ltd", OrganizationRole.COLLABORATOR, AgencyClass.UNKNOWN)
     assert org_key(lead.name) == org_key(partner.name)  # one organisation across trials...
-    triples = map_trial(Trial(source=SourceDocument("x.txt", "keyvalue", "0" * 64), nct_id="NCT01234567",
-                              organizations=(lead, partner))).triples  # fmt: skip
+    triples = map_trial(enrich(Trial(source=SourceDocument("x.txt", "keyvalue", "0" * 64), nct_id="NCT01234567",
+                              organizations=(lead, partner)))).triples  # fmt: skip
     classes: dict[object, set[object]] = {}
     for s, p, o in triples:
         if p == TK.agencyClass:

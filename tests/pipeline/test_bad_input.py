@@ -34,6 +34,7 @@ from click.testing import CliRunner, Result
 from rdflib.compare import isomorphic
 from testdata import DATA, SEEDS
 from trialkg.cli.main import main
+from trialkg.normalize.enrich import enrich
 from trialkg.parsers import HEAD_BYTES, parse_file
 from trialkg.rdf.record import to_record
 
@@ -116,7 +117,7 @@ def write_json(path: Path, value: Any) -> Path:
 
 def parsed_record(path: Path) -> dict[str, Any]:
     (trial,) = parse_file(path)
-    return to_record(trial, trial_id="", sources=[])
+    return to_record(enrich(trial), trial_id="", sources=[])
 
 
 def assert_round_trips(out: Path, doc: Path, ident: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import pytest
 import rdflib
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from testdata import GOLDEN, SEEDS
+from trialkg.normalize.enrich import enrich
 from trialkg.parsers import parse_file
 from trialkg.rdf.mapping import map_trial
 from trialkg.rdf.terms import quads
@@ -20,7 +21,7 @@ from trialkg.store.export import ntriples_bytes
 def seed_graph(path) -> bytes:
     store = ox.Store()
     for trial in parse_file(path):
-        mapped = map_trial(trial)
+        mapped = map_trial(enrich(trial))
         store.extend(quads(mapped.triples, mapped.graph_iri))
     return ntriples_bytes(store)
 

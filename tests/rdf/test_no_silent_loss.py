@@ -23,6 +23,7 @@ import pytest
 from rdflib import URIRef
 from testdata import DATA, SEEDS, UNSEEN
 from trialkg.model import Trial
+from trialkg.normalize.enrich import enrich
 from trialkg.parsers import parse_file
 from trialkg.rdf.mapping import map_trial
 
@@ -49,7 +50,7 @@ def _name(iri: URIRef) -> str:
 def graph_words(trial: Trial) -> frozenset[str]:
     """Every word the trial's graph states, in literals and in the names of IRIs."""
     out: set[str] = set()
-    for triple in map_trial(trial).triples:
+    for triple in map_trial(enrich(trial)).triples:
         for term in triple:
             out |= words(_name(term) if isinstance(term, URIRef) else str(term))
     return frozenset(out)

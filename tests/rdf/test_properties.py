@@ -30,6 +30,7 @@ from strategies import trials
 from testdata import DATA, SEEDS
 from trialkg.errors import TrialkgError
 from trialkg.model import Trial
+from trialkg.normalize.enrich import enrich
 from trialkg.parsers import PARSERS, parse_file, source_document
 from trialkg.rdf import iri
 from trialkg.rdf.mapping import map_trial
@@ -177,7 +178,7 @@ def test_every_parser_on_every_format_raises_only_its_own_errors(doc):
 def minted(trial: Trial) -> set[str]:
     """Every IRI in the trial's triples: subjects, predicates, objects and literal datatypes."""
     out: set[str] = set()
-    for triple in map_trial(trial).triples:
+    for triple in map_trial(enrich(trial)).triples:
         for term in triple:
             if isinstance(term, URIRef):
                 out.add(str(term))
@@ -263,7 +264,7 @@ def test_child_and_keyed_trial_iris_are_distinct(children, parts):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trials())
 def test_generated_trials_round_trip_through_turtle_and_jsonld(trial):
-    mapped = map_trial(trial)
+    mapped = map_trial(enrich(trial))
     store = ox.Store()
     store.extend(quads(mapped.triples, mapped.graph_iri))
     nt = rdflib.Graph().parse(data=ntriples_bytes(store).decode("utf-8"), format="nt")

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from strategies import trials
 from testdata import SEEDS, UNSEEN
 from trialkg.model import Trial
+from trialkg.normalize.enrich import enrich
 from trialkg.parsers import parse_file
 from trialkg.rdf.mapping import map_trial
 from trialkg.rdf.readback import read_trial
@@ -31,7 +32,7 @@ def canonical(record: dict[str, Any]) -> dict[str, Any]:
 
 def graph_round_trip(trial: Trial) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the record as parsed, the record read back from a reloaded N-Quads export)."""
-    mapped = map_trial(trial)
+    mapped = map_trial(enrich(trial))
     store = ox.Store()
     store.extend(quads(mapped.triples, mapped.graph_iri))
     reloaded = ox.Store()
@@ -39,7 +40,7 @@ def graph_round_trip(trial: Trial) -> tuple[dict[str, Any], dict[str, Any]]:
     back = read_trial(reloaded, str(mapped.trial_iri))
     assert back.pop("conflicts") == []
     assert back.pop("provenance")["preferred_source"] == trial.source.file_name
-    expected = to_record(trial, trial_id=str(mapped.trial_iri), sources=[trial.source.file_name])
+    expected = to_record(enrich(trial), trial_id=str(mapped.trial_iri), sources=[trial.source.file_name])
     return canonical(expected), canonical(back)
 
 
@@ -60,5 +61,5 @@ def test_generated_trials_round_trip(trial):
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trials())
 def test_generated_trials_conform(trial):
-    violations = [r for r in validate_triples(map_trial(trial).triples) if is_violation(r)]
+    violations = [r for r in validate_triples(map_trial(enrich(trial)).triples) if is_violation(r)]
     assert violations == []
