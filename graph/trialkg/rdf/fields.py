@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from rdflib import URIRef
+from rdflib.namespace import XSD
 
 from trialkg.rdf.vocab import TK
 
@@ -83,3 +84,12 @@ RESPONSIBLE_PARTY = {"type": TK.responsiblePartyType, "name": TK.responsiblePart
 
 #: The fields that are record keys of their own.
 RECORD_FIELDS = tuple(f for f in TRIAL_FIELDS if f.predicate not in RESPONSIBLE_PARTY.values())
+
+#: Regimen fields -> (predicate, datatype).
+REGIMEN_FIELDS = {
+    "amount": (TK.doseAmount, XSD.decimal), "amount_max": (TK.doseAmountMax, XSD.decimal),
+    "unit": (TK.doseUnit, XSD.string), "basis": (TK.doseBasis, XSD.string), "route": (TK.route, XSD.string),
+    "frequency": (TK.frequency, XSD.string), "duration_days": (TK.durationDays, XSD.integer),
+    "rest_days": (TK.restDays, XSD.integer), "cycles_min": (TK.cyclesMin, XSD.integer),
+    "cycles_max": (TK.cyclesMax, XSD.integer),
+}  # fmt: skip

@@ -26,7 +26,7 @@ from trialkg.normalize.lexicon import XRef
 from trialkg.normalize.mentions import Mention
 from trialkg.normalize.orgs import OrgName
 from trialkg.rdf import iri
-from trialkg.rdf.fields import TRIAL_FIELDS, Field, Kind
+from trialkg.rdf.fields import REGIMEN_FIELDS, TRIAL_FIELDS, Field, Kind
 from trialkg.rdf.record import stated_record
 from trialkg.rdf.vocab import TK
 
@@ -313,16 +313,6 @@ def _value_literal(value: object) -> Literal:
     if isinstance(value, (int, float)):
         return Literal(Decimal(str(value)), datatype=XSD.decimal)
     return Literal(str(value))
-
-
-#: Regimen fields -> (predicate, datatype).
-REGIMEN_FIELDS = {
-    "amount": (TK.doseAmount, XSD.decimal), "amount_max": (TK.doseAmountMax, XSD.decimal),
-    "unit": (TK.doseUnit, XSD.string), "basis": (TK.doseBasis, XSD.string), "route": (TK.route, XSD.string),
-    "frequency": (TK.frequency, XSD.string), "duration_days": (TK.durationDays, XSD.integer),
-    "rest_days": (TK.restDays, XSD.integer), "cycles_min": (TK.cyclesMin, XSD.integer),
-    "cycles_max": (TK.cyclesMax, XSD.integer),
-}  # fmt: skip
 
 
 def canonical_decimal(value: float) -> str:

@@ -18,39 +18,17 @@ from trialkg.errors import TrialNotFoundError
 from trialkg.model import CriterionKind, OutcomeKind
 from trialkg.normalize.criteria import COMPARATOR_OF_CODE, ConstraintKind, plain_number
 from trialkg.rdf import iri
-from trialkg.rdf.mapping import REGIMEN_FIELDS
+from trialkg.rdf.fields import RECORD_FIELDS, REGIMEN_FIELDS, RESPONSIBLE_PARTY, Kind
 from trialkg.rdf.merge import merge_records
 from trialkg.rdf.queries import select
+from trialkg.rdf.vocab import TK
 
-_TK = iri.ONTOLOGY
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 _DERIVED_FROM = "http://www.w3.org/ns/prov#wasDerivedFrom"
 _EXACT_MATCH = "http://www.w3.org/2004/02/skos/core#exactMatch"
 #: Pseudo-predicate under which the codes trial_codes.rq finds are kept, by kind.
 _CODES_OF = "codes:"
-
-#: Record key -> ontology property, for single-valued literals on the trial.
-_SCALARS = {
-    "nct_id": "nctId", "org_study_id": "orgStudyId", "brief_title": "briefTitle",
-    "official_title": "officialTitle", "acronym": "acronym", "enrollment": "enrollment",
-    "start_date": "startDate", "completion_date": "completionDate", "first_posted": "firstPosted",
-    "last_update_posted": "lastUpdatePosted", "min_age": "minimumAge", "max_age": "maximumAge",
-    "healthy_volunteers": "healthyVolunteers", "brief_summary": "briefSummary",
-    "detailed_description": "detailedDescription", "why_stopped": "whyStopped",
-    "status_verified_date": "statusVerifiedDate", "has_results": "hasResults",
-    "is_fda_regulated_drug": "fdaRegulatedDrug", "is_fda_regulated_device": "fdaRegulatedDevice",
-    "has_dmc": "hasDataMonitoringCommittee", "primary_completion_date": "primaryCompletionDate",
-    "ipd_sharing": "ipdSharing", "ipd_sharing_description": "ipdSharingDescription",
-}  # fmt: skip
-
-#: Record key -> ontology property, for single-valued codes on the trial.
-_CODES = {
-    "overall_status": "overallStatus", "last_known_status": "lastKnownStatus",
-    "study_type": "studyType", "allocation": "allocation", "intervention_model": "interventionModel",
-    "primary_purpose": "primaryPurpose", "masking": "masking", "sex": "sex",
-}  # fmt: skip
-
 
 def resolve_trial(store: ox.Store, ident: str) -> str:
     """The IRI of the trial named by an NCT id or an IRI; TrialNotFoundError otherwise."""
@@ -102,7 +80,7 @@ class _Graph:
     def ordered(self, node: str, prop: str) -> list[str]:
         """The linked nodes in their stated order."""
         children = self.all(node, prop)
-        return sorted(children, key=lambda c: (self.one(c, _TK + "order") or 0, c))
+        return sorted(children, key=lambda c: (self.one(c, str(TK.order)) or 0, c))
 
 
 def read_trial(store: ox.Store, trial: str) -> dict[str, Any]:
@@ -123,38 +101,35 @@ def read_trial(store: ox.Store, trial: str) -> dict[str, Any]:
 
 
 def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
-    tk = _TK
     rec: dict[str, Any] = {}
-    sources = [g.one(s, tk + "fileName") for s in g.all(t, _DERIVED_FROM)]
+    sources = [g.one(s, str(TK.fileName)) for s in g.all(t, _DERIVED_FROM)]
     rec["sources"] = sorted(s for s in sources if s)
-    formats = sorted(f for f in (g.one(s, tk + "sourceFormat") for s in g.all(t, _DERIVED_FROM)) if f)
+    formats = sorted(f for f in (g.one(s, str(TK.sourceFormat)) for s in g.all(t, _DERIVED_FROM)) if f)
     rec["_format"] = formats[0] if formats else None
-    for key, prop in _SCALARS.items():
-        rec[key] = g.one(t, tk + prop)
-    for key, prop in _CODES.items():
-        value = g.one(t, tk + prop)
-        rec[key] = _code_value(value) if value else None
-    rec["phases"] = sorted(_code_value(p) for p in g.all(t, tk + "phase"))
-    rec["keywords"] = g.all(t, tk + "keyword")
-    rec["nct_id_aliases"] = g.all(t, tk + "nctIdAlias")
+    for f in RECORD_FIELDS:
+        if f.many:
+            values = g.all(t, str(f.predicate))
+            rec[f.key] = sorted(_code_value(v) for v in values) if f.kind is Kind.CODE else values
+        else:
+            value = g.one(t, str(f.predicate))
+            rec[f.key] = (_code_value(value) if value else None) if f.kind is Kind.CODE else value
     rec["see_also_links"] = [
-        {"url": g.one(n, tk + "url"), "label": g.one(n, tk + "name")} for n in g.ordered(t, tk + "seeAlsoLink")
+        {"url": g.one(n, str(TK.url)), "label": g.one(n, str(TK.name))} for n in g.ordered(t, str(TK.seeAlsoLink))
     ]
-    party = {k: g.one(t, tk + p) for k, p in (("type", "responsiblePartyType"), ("name", "responsiblePartyName"),
-                                              ("affiliation", "responsiblePartyAffiliation"))}  # fmt: skip
+    party = {k: g.one(t, str(p)) for k, p in RESPONSIBLE_PARTY.items()}
     rec["responsible_party"] = party if party["type"] is not None or party["name"] is not None else None
     for key, prop in (("condition_meshes", "meshCondition"), ("condition_mesh_ancestors", "meshConditionAncestor"),
                       ("intervention_meshes", "meshIntervention"),
                       ("intervention_mesh_ancestors", "meshInterventionAncestor")):  # fmt: skip
-        found = {"MESH:" + m.rsplit("/", 1)[-1]: g.one(m, _RDFS_LABEL) for m in g.all(t, tk + prop)}
+        found = {iri.curie_of(m): g.one(m, _RDFS_LABEL) for m in g.all(t, str(TK[prop]))}
         rec[key] = [{"id": curie, "term": term} for curie, term in sorted(found.items())]
-    listed = (g.one(n, tk + "listedTrial") for n in g.ordered(t, tk + "relatedTrialListing"))
+    listed = (g.one(n, str(TK.listedTrial)) for n in g.ordered(t, str(TK.relatedTrialListing)))
     rec["related_trials"] = [n for n in (iri.nct_of_trial(r) for r in listed if r) if n]
 
     orgs = []
     for role, prop in (("LEAD_SPONSOR", "leadSponsor"), ("COLLABORATOR", "collaborator"), (None, "organization")):
-        for org in g.all(t, tk + prop):
-            agency = g.one(org, tk + "agencyClass")
+        for org in g.all(t, str(TK[prop])):
+            agency = g.one(org, str(TK.agencyClass))
             ids = sorted(c for c in (iri.curie_of(x) for x in g.all(org, _EXACT_MATCH)) if c)
             orgs.append({"name": g.one(org, _RDFS_LABEL), "role": role,
                          "agency_class": _code_value(agency) if agency else None, "ids": ids})  # fmt: skip
@@ -163,86 +138,86 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
     rec["collaborators"] = [o["name"] for o in orgs if o["role"] == "COLLABORATOR"]
 
     rec["secondary_ids"] = [
-        {"id": g.one(n, tk + "identifierValue"), "type": g.one(n, tk + "identifierType")}
-        for n in g.ordered(t, tk + "secondaryIdentifier")
+        {"id": g.one(n, str(TK.identifierValue)), "type": g.one(n, str(TK.identifierType))}
+        for n in g.ordered(t, str(TK.secondaryIdentifier))
     ]
     rec["officials"] = [
-        {"name": g.one(n, tk + "name"), "role": _code_or_none(g.one(n, tk + "officialRole")),
-         "affiliation": g.one(n, tk + "affiliation")}
-        for n in g.ordered(t, tk + "official")
+        {"name": g.one(n, str(TK.name)), "role": _code_or_none(g.one(n, str(TK.officialRole))),
+         "affiliation": g.one(n, str(TK.affiliation))}
+        for n in g.ordered(t, str(TK.official))
     ]  # fmt: skip
-    rec["conditions"] = [g.one(n, tk + "name") for n in g.ordered(t, tk + "conditionStatement")]
+    rec["conditions"] = [g.one(n, str(TK.name)) for n in g.ordered(t, str(TK.conditionStatement))]
     for kind in ("condition", "intervention", "derived_condition", "derived_intervention"):
         rec[f"{kind}_codes"] = sorted(set(g.all(t, _CODES_OF + kind)))
 
-    interventions = g.ordered(t, tk + "intervention")
+    interventions = g.ordered(t, str(TK.intervention))
     rec["interventions"] = [
-        {"type": _code_or_none(g.one(n, tk + "interventionType")), "name": g.one(n, tk + "name"),
-         "description": g.one(n, tk + "description"), "other_names": g.all(n, tk + "otherName"),
-         "role": _code_or_none(g.one(n, tk + "interventionRole")), "regimen": _regimen(g, g.one(n, tk + "doseRegimen"))}
+        {"type": _code_or_none(g.one(n, str(TK.interventionType))), "name": g.one(n, str(TK.name)),
+         "description": g.one(n, str(TK.description)), "other_names": g.all(n, str(TK.otherName)),
+         "role": _code_or_none(g.one(n, str(TK.interventionRole))),
+         "regimen": _regimen(g, g.one(n, str(TK.doseRegimen)))}
         for n in interventions
     ]  # fmt: skip
     rec["arms"] = [
-        {"label": g.one(n, tk + "name"), "description": g.one(n, tk + "description"),
-         "intervention_names": [g.one(i, tk + "name") for i in g.ordered(n, tk + "armIntervention")],
-         "type": _code_or_none(g.one(n, tk + "armType"))}
-        for n in g.ordered(t, tk + "arm")
+        {"label": g.one(n, str(TK.name)), "description": g.one(n, str(TK.description)),
+         "intervention_names": [g.one(i, str(TK.name)) for i in g.ordered(n, str(TK.armIntervention))],
+         "type": _code_or_none(g.one(n, str(TK.armType)))}
+        for n in g.ordered(t, str(TK.arm))
     ]  # fmt: skip
 
-    criteria = g.ordered(t, tk + "eligibilityCriterion")
+    criteria = g.ordered(t, str(TK.eligibilityCriterion))
     for kind in CriterionKind:
         rec[f"{kind.value}_criteria"] = [
-            g.one(n, tk + "text") for n in criteria
-            if g.one(n, tk + "criterionType") == iri.code("CriterionType", kind.value)
+            g.one(n, str(TK.text)) for n in criteria
+            if g.one(n, str(TK.criterionType)) == iri.code("CriterionType", kind.value)
         ]  # fmt: skip
     rec["criteria_constraints"] = [
-        _constraint_record(g, c, g.one(n, tk + "text"))
+        _constraint_record(g, c, g.one(n, str(TK.text)))
         for kind in CriterionKind
         for n in criteria
-        if g.one(n, tk + "criterionType") == iri.code("CriterionType", kind.value)
-        for c in g.ordered(n, tk + "constraint")
+        if g.one(n, str(TK.criterionType)) == iri.code("CriterionType", kind.value)
+        for c in g.ordered(n, str(TK.constraint))
     ]
-    outcomes = g.ordered(t, tk + "outcome")
+    outcomes = g.ordered(t, str(TK.outcome))
     for kind in OutcomeKind:
         rec[f"{kind.value}_outcomes"] = [
-            {"measure": g.one(n, tk + "measure"), "time_frame": g.one(n, tk + "timeFrame"),
-             "description": g.one(n, tk + "description")}
-            for n in outcomes if g.one(n, tk + "outcomeType") == iri.code("OutcomeType", kind.value)
+            {"measure": g.one(n, str(TK.measure)), "time_frame": g.one(n, str(TK.timeFrame)),
+             "description": g.one(n, str(TK.description))}
+            for n in outcomes if g.one(n, str(TK.outcomeType)) == iri.code("OutcomeType", kind.value)
         ]  # fmt: skip
     rec["locations"] = [
-        {"facility": g.one(n, tk + "facility"), "city": g.one(n, tk + "city"),
-         "state": g.one(n, tk + "state"), "country": g.one(n, tk + "country"), "zip": g.one(n, tk + "zip"),
-         "status": _code_or_none(g.one(n, tk + "siteStatus")), "latitude": g.one(n, tk + "latitude"),
-         "longitude": g.one(n, tk + "longitude")}
-        for n in g.ordered(t, tk + "location")
+        {"facility": g.one(n, str(TK.facility)), "city": g.one(n, str(TK.city)),
+         "state": g.one(n, str(TK.state)), "country": g.one(n, str(TK.country)), "zip": g.one(n, str(TK.zip)),
+         "status": _code_or_none(g.one(n, str(TK.siteStatus))), "latitude": g.one(n, str(TK.latitude)),
+         "longitude": g.one(n, str(TK.longitude))}
+        for n in g.ordered(t, str(TK.location))
     ]  # fmt: skip
     rec["references"] = [
         {
-            "citation": g.one(n, tk + "citation"),
-            "pmid": g.one(n, tk + "pmid"),
-            "doi": g.one(n, tk + "doi"),
-            "type": _code_or_none(g.one(n, tk + "referenceType")),
+            "citation": g.one(n, str(TK.citation)),
+            "pmid": g.one(n, str(TK.pmid)),
+            "doi": g.one(n, str(TK.doi)),
+            "type": _code_or_none(g.one(n, str(TK.referenceType))),
         }
-        for n in g.ordered(t, tk + "reference")
+        for n in g.ordered(t, str(TK.reference))
     ]
     return rec
 
 
 def _constraint_record(g: _Graph, node: str, text: str | None) -> dict[str, Any]:
     """One `criteria_constraints` item: numbers back from xsd:decimal as the parser gives them."""
-    tk = _TK
-    kind = _code_value(g.one(node, tk + "constraintKind"))
-    value = g.one(node, tk + "value")
+    kind = _code_value(g.one(node, str(TK.constraintKind)))
+    value = g.one(node, str(TK.value))
     if isinstance(value, str) and kind != ConstraintKind.SEX.value:
         value = plain_number(value)
-    value_max = g.one(node, tk + "valueMax")
+    value_max = g.one(node, str(TK.valueMax))
     return {
-        "polarity": _code_value(g.one(node, tk + "polarity")), "kind": kind,
-        "variable": g.one(node, tk + "variable"),
-        "comparator": COMPARATOR_OF_CODE[_code_value(g.one(node, tk + "comparator"))].value,
+        "polarity": _code_value(g.one(node, str(TK.polarity))), "kind": kind,
+        "variable": g.one(node, str(TK.variable)),
+        "comparator": COMPARATOR_OF_CODE[_code_value(g.one(node, str(TK.comparator)))].value,
         "value": value, "value_max": None if value_max is None else plain_number(value_max),
-        "unit": g.one(node, tk + "unit"), "window": g.one(node, tk + "window"),
-        "mention": g.one(node, tk + "mention"), "text": text,
+        "unit": g.one(node, str(TK.unit)), "window": g.one(node, str(TK.window)),
+        "mention": g.one(node, str(TK.mention)), "text": text,
     }  # fmt: skip
 
 
