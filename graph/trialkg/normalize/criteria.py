@@ -87,7 +87,9 @@ class Constraint:
 
 
 @dataclass(frozen=True)
-class Lexicon:
+class CriteriaLexicon:
+    """The criteria parser's word tables (data/criteria_lexicon.toml), compiled; not the linker's MeSH Lexicon."""
+
     measurements: tuple[tuple[str, re.Pattern[str]], ...]
     conditions: tuple[tuple[str, re.Pattern[str]], ...]
     treatments: tuple[tuple[str, re.Pattern[str]], ...]
@@ -114,7 +116,7 @@ def _word(pattern: str) -> str:
 
 
 @cache
-def lexicon() -> Lexicon:
+def lexicon() -> CriteriaLexicon:
     """The shipped tables, compiled once."""
     data = tomllib.loads((Path(__file__).parent.parent / "data" / "criteria_lexicon.toml").read_text(encoding="utf-8"))
 
@@ -137,7 +139,7 @@ def lexicon() -> Lexicon:
         for code, patterns in data["units"].items()
         if patterns
     )
-    return Lexicon(table("measurements"), table("conditions"), table("treatments"), units, hints)
+    return CriteriaLexicon(table("measurements"), table("conditions"), table("treatments"), units, hints)
 
 
 #: Comparators in words -> symbols; tried longest first, only before a number.
@@ -418,24 +420,26 @@ def _unit_at(text: str, clause: str) -> tuple[str | None, int]:
 
 
 @dataclass(frozen=True)
-class Mention:
+class TermMention:
+    """A word-table term found in a criterion: its canonical name, where it stands, which table it is from."""
+
     name: str
     start: int
     end: int
     table: str
 
 
-def _mentions(text: str, entries: Iterable[tuple[str, re.Pattern[str]]], table: str) -> list[Mention]:
+def _mentions(text: str, entries: Iterable[tuple[str, re.Pattern[str]]], table: str) -> list[TermMention]:
     hints, low = lexicon().hints, text.lower()
     return [
-        Mention(name, m.start(), m.end(), table)
+        TermMention(name, m.start(), m.end(), table)
         for name, p in entries
         if (words := hints.get(p.pattern, None)) is None or any(w in low for w in words)
         for m in p.finditer(text)
     ]
 
 
-def _drop_contained(found: list[Mention]) -> list[Mention]:
+def _drop_contained(found: list[TermMention]) -> list[TermMention]:
     """A mention strictly inside a longer one is not a mention ("SLE" in "SLE disease activity index")."""
     return [
         a
@@ -462,7 +466,7 @@ _MEASURE_TAIL = re.compile(
 )
 
 
-def _measurement(text: str, mention: Mention, polarity: CriterionKind, clause: str) -> list[Constraint]:
+def _measurement(text: str, mention: TermMention, polarity: CriterionKind, clause: str) -> list[Constraint]:
     """The comparison that follows a measured variable's name: '> 0.5 g/day', '45-80 kg', '>= 8'."""
     m = _MEASURE_TAIL.match(text, mention.end)
     if not m or re.search(r"\b(?:and|or)\b.*\b(?:and|or)\b", m.group("fill")) or _NOT_A_BOUND.search(m.group("fill")):
@@ -739,7 +743,7 @@ def parse_criterion(
     return tuple(replace(c, text=raw) for c in unique.values())
 
 
-def _head_of_previous(before: list[Mention], mention: Mention, text: str) -> bool:
+def _head_of_previous(before: list[TermMention], mention: TermMention, text: str) -> bool:
     """ "cytomegalovirus (CMV) infection": the generic word is the head of the named condition before it."""
     return any(
         m.table == "condition"
