@@ -21,8 +21,10 @@ import networkx as nx
 import numpy as np
 import pyoxigraph as ox
 
+from trialkg.normalize.criteria import record_age_years
 from trialkg.rdf import iri
 from trialkg.rdf.queries import select
+from trialkg.rdf.readback import resolve_trial
 from trialkg.store.export import serialize_bytes, write_atomic
 
 #: How much one shared entity of each kind counts, before rarity.
@@ -64,8 +66,6 @@ SCORERS = ("idf_sum", "weighted_jaccard", "ppr")
 _ALPHA = 0.85
 DEFAULT_SCORER = "idf_sum"
 
-_AGE_UNITS_IN_YEARS = {"Year": 1.0, "Month": 1 / 12, "Week": 7 / 365.25, "Day": 1 / 365.25, "Hour": 1 / 8766,
-                       "Minute": 1 / 525960}  # fmt: skip
 #: Age bands (years): child, adult, older adult.
 _AGE_BANDS = (("child", 0.0, 18.0), ("adult", 18.0, 65.0), ("older adult", 65.0, 200.0))
 
@@ -201,13 +201,8 @@ def terms(text: str | None) -> set[str]:
     }  # fmt: skip
 
 
-def _age_years(text: str | None) -> float | None:
-    m = re.fullmatch(r"(\d+) (Year|Month|Week|Day|Hour|Minute)s?", text or "")
-    return int(m.group(1)) * _AGE_UNITS_IN_YEARS[m.group(2)] if m else None
-
-
 def _age_bands(min_age: str | None, max_age: str | None) -> set[str]:
-    low, high = _age_years(min_age), _age_years(max_age)
+    low, high = record_age_years(min_age), record_age_years(max_age)
     if low is None and high is None:
         return set()
     low, high = low or 0.0, high if high is not None else 200.0
@@ -358,9 +353,13 @@ def _ppr_scores(eg: EntityGraph, query: str) -> dict[str, float]:
 def related(
     store: ox.Store, trial: str, *, top: int = 10, scorer: str = DEFAULT_SCORER, entity_graph: EntityGraph | None = None
 ) -> list[RelatedTrial]:
-    """The `top` trials most related to `trial`, best first, each with what it shares and why."""
+    """The `top` trials most related to `trial` (an NCT id or a trial IRI), best first, each with what it shares.
+
+    An id the graph does not hold raises TrialNotFoundError (never an empty ranking).
+    """
     if scorer not in SCORERS:
         raise ValueError(f"unknown scorer {scorer!r} (one of {', '.join(SCORERS)})")
+    trial = resolve_trial(store, trial)
     eg = entity_graph or load_entity_graph(store)
     if scorer == "idf_sum":
         scored = _top_idf_sum(eg, trial, top)
