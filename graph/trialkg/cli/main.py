@@ -336,7 +336,7 @@ def _cell(term: Any) -> str:
               default=Path("output/ontology.png"), show_default=True, help="PNG file to write.")  # fmt: skip
 def diagram(out_path: Path) -> None:
     """Draw the ontology (classes, their fields, object properties) as a PNG picture."""
-    from trialkg.apps.diagram import render_png
+    from trialkg.rdf.diagram import render_png
     from trialkg.resources import ontology_graph
 
     out_path.parent.mkdir(parents=True, exist_ok=True)

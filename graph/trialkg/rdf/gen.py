@@ -12,6 +12,7 @@ import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from trialkg.rdf import iri
+from trialkg.rdf.diagram import render_dot
 
 _TK = rdflib.Namespace(iri.ONTOLOGY)
 
@@ -95,8 +96,6 @@ def render_vocab(ontology: rdflib.Graph) -> str:
 
 def generated_files(root: Path) -> dict[Path, str]:
     """Every generated file under a checkout `root`, with the content it must have."""
-    from trialkg.apps.diagram import render_dot
-
     ontology = rdflib.Graph().parse(root / "ontology" / "trialkg.ttl", format="turtle")
     return {
         root / "ontology" / "context.jsonld": render_context(ontology),

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 from testdata import ROOT
-from trialkg.apps import diagram
+from trialkg.rdf import diagram
 from trialkg.resources import ontology_graph
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
