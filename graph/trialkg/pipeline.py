@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import glob
-import hashlib
 import json
 import os
 import shutil
@@ -26,7 +25,6 @@ from trialkg.errors import TrialkgError
 from trialkg.normalize.enrich import enrich
 from trialkg.normalize.mesh_file import lexicon_with_mesh
 from trialkg.parsers import parse_file
-from trialkg.rdf import iri
 from trialkg.rdf.mapping import MappedTrial, map_trial
 from trialkg.rdf.queries import select
 from trialkg.rdf.readback import read_trial
@@ -35,7 +33,8 @@ from trialkg.resources import sample_files
 from trialkg.store import export, fragments
 from trialkg.store.oxigraph import STORE_DIR
 from trialkg.validate import compiled as compiled_shapes
-from trialkg.validate.results import ShaclResult, is_violation, sort_key
+from trialkg.validate import report as validation_report
+from trialkg.validate.results import TrialResult, is_violation, sort_key
 
 REPORT_FILE = "build-report.json"
 CONFLICTS_FILE = "conflicts.json"
@@ -55,15 +54,6 @@ class DocumentReport:
     record_errors: list[str] = field(default_factory=list)
     #: Values a trial states that no field could take (kept as unmapped text): reported, not fatal.
     warnings: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class TrialResult:
-    """A SHACL result with the trial and source document it belongs to."""
-
-    trial: str
-    source: str
-    result: ShaclResult
 
 
 @dataclass
@@ -370,7 +360,8 @@ def read_document(task: Task) -> DocumentResult:
         taken = batch[:]
         batch.clear()
         if taken:
-            results.extend(_validate_batch(taken, path.name))
+            trials = [(str(mapped.trial_iri), mapped.triples, statements) for mapped, statements in taken]
+            results.extend(compiled_shapes.validate_batch(trials, path.name))
             for mapped, statements in taken:
                 out.add_trial(str(mapped.trial_iri), statements)
 
@@ -399,20 +390,6 @@ def read_document(task: Task) -> DocumentResult:
     return doc, results
 
 
-def _validate_batch(batch: Sequence[tuple[MappedTrial, list[ox.Quad]]], source: str) -> list[TrialResult]:
-    """SHACL results of a batch of trials, each attributed to the trial whose triples hold its focus node."""
-    store = ox.Store()
-    owner: dict[str, str] = {}
-    triples = []
-    for mapped, statements in batch:
-        store.extend(statements)
-        trial = str(mapped.trial_iri)
-        for triple in mapped.triples:
-            owner.setdefault(str(triple[0]), trial)
-        triples.extend(mapped.triples)
-    return [TrialResult(owner.get(r.focus, r.focus), source, r) for r in compiled_shapes.validate(triples, store)]
-
-
 def find_conflicts(store: ox.Store) -> list[dict[str, Any]]:
     """Every trial read from more than one document, with its sources and conflicting fields."""
     merged = []
@@ -438,31 +415,7 @@ def _write_reports(report: BuildReport, out_dir: Path) -> None:
 
 
 def shacl_report_turtle(report: BuildReport) -> bytes:
-    """The build's SHACL validation report as RDF, results given stable IRIs so the bytes repeat."""
-    sh = "http://www.w3.org/ns/shacl#"
-    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    root = ox.NamedNode(f"{iri.BASE}report/validation")
-    triples = [
-        ox.Triple(root, rdf_type, ox.NamedNode(sh + "ValidationReport")),
-        ox.Triple(root, ox.NamedNode(sh + "conforms"), ox.Literal(str(report.conforms).lower(),
-                  datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))),
-    ]  # fmt: skip
-    for item in report.shacl:
-        r = item.result
-        key = "\x1f".join((item.trial, item.source, *sort_key(r)))
-        node = ox.NamedNode(f"{iri.BASE}report/result/{hashlib.sha256(key.encode()).hexdigest()[:24]}")
-        triples += [
-            ox.Triple(root, ox.NamedNode(sh + "result"), node),
-            ox.Triple(node, rdf_type, ox.NamedNode(sh + "ValidationResult")),
-            ox.Triple(node, ox.NamedNode(sh + "focusNode"), ox.NamedNode(r.focus)),
-            ox.Triple(node, ox.NamedNode(sh + "resultSeverity"), ox.NamedNode(sh + r.severity)),
-            ox.Triple(node, ox.NamedNode(sh + "resultMessage"), ox.Literal(r.message)),
-            ox.Triple(node, ox.NamedNode(sh + "sourceConstraintComponent"), ox.NamedNode(r.component)),
-        ]
-        if r.path:
-            triples.append(ox.Triple(node, ox.NamedNode(sh + "resultPath"), ox.NamedNode(r.path)))
-        if r.value is not None:
-            triples.append(ox.Triple(node, ox.NamedNode(sh + "value"), ox.Literal(r.value)))
+    """The build's SHACL validation report as Turtle (the same bytes for the same results)."""
     return export.serialize_bytes(
-        sorted(set(triples), key=str), ox.RdfFormat.TURTLE, prefixes={"sh": sh, "trialkg": iri.ONTOLOGY}
+        validation_report.report_triples(report.shacl), ox.RdfFormat.TURTLE, prefixes=validation_report.PREFIXES
     )

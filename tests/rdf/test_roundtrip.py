@@ -17,7 +17,8 @@ from trialkg.rdf.readback import read_trial
 from trialkg.rdf.record import to_record
 from trialkg.rdf.terms import quads
 from trialkg.store.export import nquads_bytes
-from trialkg.validate.results import is_violation, validate_triples
+from trialkg.validate.pyshacl_engine import validate_triples
+from trialkg.validate.results import is_violation
 
 #: Lists the graph keeps as sets (shared nodes, tags): compared without their order.
 UNORDERED = ("organizations", "collaborators", "keywords")

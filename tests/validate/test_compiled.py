@@ -17,7 +17,7 @@ from trialkg.normalize.enrich import enrich
 from trialkg.parsers import parse_file
 from trialkg.rdf.mapping import map_trial
 from trialkg.validate import compiled as compiled_shapes
-from trialkg.validate.results import validate_graph
+from trialkg.validate.pyshacl_engine import validate_graph
 
 SHAPES = TESTS_SHAPES
 FIXTURES = sorted((SHAPES / "valid").glob("*.ttl")) + sorted((SHAPES / "invalid").glob("*.ttl"))

@@ -25,7 +25,8 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 from testdata import SHAPES as TESTS_SHAPES
 from trialkg.resources import shapes_graph
-from trialkg.validate.results import ShaclResult, validate_graph
+from trialkg.validate.pyshacl_engine import validate_graph
+from trialkg.validate.results import ShaclResult
 
 HERE = TESTS_SHAPES
 VALID = sorted((HERE / "valid").glob("*.ttl"))

@@ -7,8 +7,9 @@ SHACL-SPARQL constraints. The Core part is compiled here, once, into closures ov
 index; the SPARQL constraints run as written, once per batch, on an in-memory Oxigraph store.
 Reading a constraint this module does not know is an error at compile time, never a silent pass.
 
-pySHACL stays the reference: `trialkg validate` uses it, and tests/test_compiled_shapes.py checks
-that both give the same results on every shape fixture and on real records.
+pySHACL stays the reference (pyshacl_engine.py): `trialkg validate` uses it, and
+tests/validate/test_compiled.py checks that both give the same results on every shape fixture and
+on real records.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH, XSD
 
+from trialkg.rdf.terms import to_ox
 from trialkg.resources import shapes_graph
-from trialkg.validate.results import ShaclResult, sort_key
+from trialkg.validate.results import SEVERITY, ShaclResult, TrialResult, sort_key
 
 Node = URIRef | Literal | BNode
 #: subject -> predicate -> values, for the triples of one batch.
@@ -35,7 +37,6 @@ Index = dict[Node, dict[URIRef, list[Node]]]
 ValueTest = Callable[[Node, Index], bool]
 
 _TYPE = RDF.type
-_SEVERITY = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
 #: Parameters of a property shape that are not constraints.
 _NOT_CONSTRAINTS = frozenset(
@@ -151,7 +152,7 @@ class _Compiler:
         return (
             _PropertyCheck(
                 path=None, predicates=(),
-                severity=_SEVERITY[self.g.value(shape, SH.severity, default=SH.Violation)],  # type: ignore[index]
+                severity=SEVERITY[self.g.value(shape, SH.severity, default=SH.Violation)],  # type: ignore[index]
                 message=str(self.g.value(shape, SH.message) or ""), min_count=None, max_count=None,
                 value_tests=tuple(self.value_test(p, v) for p, v in own if p != SH.sparql),
                 sparql=tuple(self.sparql_check(v, None) for p, v in own if p == SH.sparql),
@@ -191,7 +192,7 @@ class _Compiler:
         return _PropertyCheck(
             path=shown,
             predicates=predicates,  # type: ignore[arg-type]
-            severity=_SEVERITY[severity],  # type: ignore[index]
+            severity=SEVERITY[severity],  # type: ignore[index]
             message=str(g.value(shape, SH.message) or ""),
             min_count=min_count,
             max_count=max_count,
@@ -348,6 +349,25 @@ def validate(triples: Sequence[tuple[Node, Node, Node]], store: ox.Store | None 
     return sorted(set(results), key=sort_key)
 
 
+def validate_batch(
+    trials: Iterable[tuple[str, Sequence[tuple[Node, Node, Node]], Iterable[ox.Quad]]], source: str
+) -> list[TrialResult]:
+    """Results for a batch of (trial IRI, its triples, the same as quads) read from `source`, each attributed
+    to the first trial whose triples have its focus node as subject (else to the focus node itself).
+
+    The quads fill one in-memory store for the batch, so the SPARQL constraints run once, not once a trial.
+    """
+    store = ox.Store()
+    owner: dict[str, str] = {}
+    triples: list[tuple[Node, Node, Node]] = []
+    for trial, trial_triples, statements in trials:
+        store.extend(statements)
+        for triple in trial_triples:
+            owner.setdefault(str(triple[0]), trial)
+        triples.extend(trial_triples)
+    return [TrialResult(owner.get(r.focus, r.focus), source, r) for r in validate(triples, store)]
+
+
 def _run_sparql(
     store: ox.Store, prop: _PropertyCheck, check: _SparqlCheck, focus: set[str], index: Index
 ) -> list[ShaclResult]:
@@ -401,8 +421,6 @@ def _fill_message(template: str, bound: dict[str, str]) -> str:
 
 
 def _to_ox_quads(index: Index) -> Iterable[ox.Quad]:
-    from trialkg.rdf.terms import to_ox
-
     for s, by_predicate in index.items():
         for p, values in by_predicate.items():
             for o in values:
