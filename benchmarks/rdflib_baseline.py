@@ -14,7 +14,6 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 import rdflib
-
 from trialkg.errors import TrialkgError
 
 Row = dict[str, str]

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -39,7 +38,7 @@ def report_triples(results: Iterable[TrialResult]) -> list[ox.Triple]:
     serialised bytes repeat. It conforms when no result is a violation (warnings allowed, as pySHACL's
     allow_warnings)."""
     results = list(results)
-    root = ox.NamedNode(f"{iri.BASE}report/validation")
+    root = ox.NamedNode(iri.VALIDATION_REPORT)
     conforms = not any(is_violation(item.result) for item in results)
     triples = [
         ox.Triple(root, _RDF_TYPE, ox.NamedNode(_SH + "ValidationReport")),
@@ -48,7 +47,7 @@ def report_triples(results: Iterable[TrialResult]) -> list[ox.Triple]:
     for item in results:
         r = item.result
         key = "\x1f".join((item.trial, item.source, *sort_key(r)))
-        node = ox.NamedNode(f"{iri.BASE}report/result/{hashlib.sha256(key.encode()).hexdigest()[:24]}")
+        node = ox.NamedNode(iri.validation_result(key))
         triples += [
             ox.Triple(root, ox.NamedNode(_SH + "result"), node),
             ox.Triple(node, _RDF_TYPE, ox.NamedNode(_SH + "ValidationResult")),
