@@ -556,7 +556,8 @@ def _age_constraint(groups: dict[str, str | None], polarity: CriterionKind, ment
     unit_words = [u for u in (groups.get("u1"), groups.get("u2")) if u]
     units = [_time_unit(u) for u in unit_words] or ["a"]
     v1 = number(groups["v1"] or "0")
-    v2 = number(groups["v2"]) if groups.get("v2") else None
+    v2_text = groups.get("v2")
+    v2 = number(v2_text) if v2_text else None
     if len(set(units)) > 1 and v2 is not None:  # "3 months to 17 years": both in years
         v1, v2, units = plain_number(Decimal(str(years(v1, units[0]))).quantize(Decimal("0.001"))), v2, ["a"]
     unit = units[-1]

@@ -56,9 +56,9 @@ def pair_mesh(names: Sequence[str], meshes: Sequence[MeshTerm], leaves: Sequence
             continue
         # The registry's own match: the text it found in this name, for a descriptor it assigned.
         for leaf in leaves:
-            mesh = by_term.get(_key(leaf.name))
-            if mesh and leaf.as_found and _key(leaf.as_found) and f" {_key(leaf.as_found)} " in f" {key} ":
-                add(i, mesh, "registry-as-found")
+            named = by_term.get(_key(leaf.name))
+            if named and leaf.as_found and _key(leaf.as_found) and f" {_key(leaf.as_found)} " in f" {key} ":
+                add(i, named, "registry-as-found")
     unpaired_names = [i for i in range(len(names)) if i not in pairs]
     used = {p.descriptor.id for ps in pairs.values() for p in ps}
     unused = [m for m in meshes if m.id not in used]

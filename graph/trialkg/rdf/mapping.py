@@ -184,13 +184,13 @@ def map_trial(enriched: EnrichedTrial) -> MappedTrial:
         for name in arm.intervention_names:
             add((node, TK.armIntervention, intervention_nodes[name]))
 
-    for read in enriched.criteria:
-        parsed = read.criterion
+    for read_criterion in enriched.criteria:
+        parsed = read_criterion.criterion
         node = URIRef(iri.child(t, f"criterion/{parsed.polarity.value}", parsed.order))
         add((t, TK.eligibilityCriterion, node))
         out.extend(_node(node, TK.EligibilityCriterion, parsed.order, text=parsed.text))
         add((node, TK.criterionType, _code("CriterionType", parsed.polarity)))
-        for n, constraint in enumerate(read.constraints, 1):
+        for n, constraint in enumerate(read_criterion.constraints, 1):
             out.extend(_constraint_triples(node, n, constraint.constraint, constraint.entity))
 
     for kind, outcomes in (

@@ -17,7 +17,9 @@ def select(store: ox.Store, name: str, bindings: Mapping[str, Any] | None = None
     Each row maps variable name to a Python value: str for IRIs and plain literals, int/bool
     for typed ones; unbound variables are absent.
     """
-    substitutions = {ox.Variable(k): _bind(v) for k, v in (bindings or {}).items()}
+    substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+        ox.Variable(k): _bind(v) for k, v in (bindings or {}).items()
+    }
     solutions = store.query(query_text(name), substitutions=substitutions, use_default_graph_as_union=True)
     assert isinstance(solutions, ox.QuerySolutions)
     names = [v.value for v in solutions.variables]
