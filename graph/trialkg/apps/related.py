@@ -21,9 +21,8 @@ import networkx as nx
 import numpy as np
 import pyoxigraph as ox
 
-from trialkg.rdf import iri
 from trialkg.rdf.queries import select
-from trialkg.store.export import serialize_bytes, write_atomic
+from trialkg.store.export import SINKS, export_statements
 
 #: How much one shared entity of each kind counts, before rarity.
 KIND_WEIGHTS = {
@@ -426,19 +425,12 @@ def write_relations(store: ox.Store, *, top: int = 10, scorer: str = DEFAULT_SCO
 
 
 #: The files `trialkg related --all` writes beside the build: the relations' named graph alone.
-RELATED_FILES = {"nq": "related.nq", "ttl": "related.ttl"}
+RELATED_STEM = "related"
+RELATED_FORMATS = ("nq", "ttl")
+RELATED_FILES = {fmt: SINKS[fmt].file_name(RELATED_STEM) for fmt in RELATED_FORMATS}
 
 
 def write_related_exports(store: ox.Store, graph_dir: Path) -> list[Path]:
     """The RELATED_GRAPH named graph as N-Quads and Turtle files (sorted, atomic): the exports stay as built."""
-    graph = ox.NamedNode(RELATED_GRAPH)
-    statements = sorted(store.quads_for_pattern(None, None, None, graph), key=str)
-    nq = serialize_bytes(statements, ox.RdfFormat.N_QUADS)
-    prefixes = dict(sorted(iri.PREFIXES.items()))
-    ttl = serialize_bytes([q.triple for q in statements], ox.RdfFormat.TURTLE, prefixes=prefixes)
-    written = []
-    for fmt, data in (("nq", nq), ("ttl", ttl)):
-        path = graph_dir / RELATED_FILES[fmt]
-        write_atomic(path, lambda fh, data=data: fh.write(data))
-        written.append(path)
-    return written
+    statements = store.quads_for_pattern(None, None, None, ox.NamedNode(RELATED_GRAPH))
+    return export_statements(statements, graph_dir, RELATED_FORMATS, stem=RELATED_STEM)

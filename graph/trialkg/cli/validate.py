@@ -11,18 +11,10 @@ import rdflib
 
 from trialkg.apps.related import RELATED_FILES
 from trialkg.errors import TrialkgError
+from trialkg.store.export import RDFLIB_PARSERS, rdflib_parser
 from trialkg.store.oxigraph import QUADS_FILE, quad_files
 from trialkg.validate import compiled as compiled_shapes
 from trialkg.validate.results import ShaclResult, field_of, is_violation, sort_key, validate_graph
-
-_RDF_FORMATS = {
-    ".ttl": "turtle",
-    ".nt": "nt",
-    ".nq": "nquads",
-    ".trig": "trig",
-    ".jsonld": "json-ld",
-    ".json": "json-ld",
-}
 
 
 def load_graphs(files: list[Path]) -> tuple[rdflib.Graph, list[rdflib.Graph]]:
@@ -36,9 +28,9 @@ def load_graphs(files: list[Path]) -> tuple[rdflib.Graph, list[rdflib.Graph]]:
     separate: list[rdflib.Graph] = []
     plain = rdflib.Graph()
     for path in files:
-        fmt = _RDF_FORMATS.get(path.suffix.lower())
+        fmt = rdflib_parser(path)
         if fmt is None:
-            raise TrialkgError(f"{path}: unknown RDF format (expected one of {', '.join(_RDF_FORMATS)})")
+            raise TrialkgError(f"{path}: unknown RDF format (expected one of {', '.join(RDFLIB_PARSERS)})")
         try:
             if fmt in ("nquads", "trig"):
                 ds = rdflib.Dataset()
