@@ -28,8 +28,8 @@ from pathlib import Path
 import pyoxigraph as ox
 from trialkg.rdf.queries import select
 from trialkg.resources import query_text
-from trialkg.store.oxigraph import open_graph
-from trialkg.store.server import free_port, start_server, stop_server, store_location, wait_ready
+from trialkg.store.oxigraph import open_graph, store_location
+from trialkg.store.server import free_port, start_server, stop_server, wait_ready
 
 
 def with_trial(iri: str) -> str:

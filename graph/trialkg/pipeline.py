@@ -6,7 +6,6 @@ report names the file and the problem.
 
 from __future__ import annotations
 
-import gc
 import glob
 import json
 import os
@@ -30,8 +29,8 @@ from trialkg.rdf.queries import select
 from trialkg.rdf.readback import read_trial
 from trialkg.rdf.terms import quads
 from trialkg.resources import sample_files
-from trialkg.store import export, fragments
-from trialkg.store.oxigraph import STORE_DIR
+from trialkg.store import export
+from trialkg.store.oxigraph import STORE_DIR, load_store, recover_store, replace_store
 from trialkg.validate import compiled as compiled_shapes
 from trialkg.validate import report as validation_report
 from trialkg.validate.results import TrialResult, is_violation, sort_key
@@ -231,9 +230,9 @@ def _publish(staged: Path, out_dir: Path, exports: Sequence[str]) -> list[Path]:
     for path in sorted(staged.iterdir()):
         if path.is_file():
             os.replace(path, out_dir / path.name)
-    _replace_store(staged / STORE_DIR, out_dir / STORE_DIR)
-    if any(name.endswith(".nq") for name in exports):
-        for old in [*out_dir.glob("trialkg-*.nq"), out_dir / export.FILE_NAMES["nq"]]:
+    replace_store(staged / STORE_DIR, out_dir / STORE_DIR)
+    if any(name.endswith(export.SINKS["nq"].suffix) for name in exports):
+        for old in [*out_dir.glob(export.SHARD_GLOB), out_dir / export.SINKS["nq"].file_name()]:
             if old.name not in exports:
                 old.unlink(missing_ok=True)
     return [out_dir / name for name in exports] + [out_dir / STORE_DIR]
@@ -252,70 +251,17 @@ class _Clock:
 def _write_exports(
     stems: Sequence[Path], out_dir: Path, formats: Sequence[str], shard_size: int | None, clock: _Clock
 ) -> list[Path]:
-    written: list[Path] = []
-    if "nq" in formats:
-        written += fragments.nquads_shards(stems, out_dir, shard_size)
-        clock.lap("export nq")
-    if {"nt", "ttl", "jsonld"} & set(formats):
-        shared = fragments.shared_triples(stems)
-        clock.lap("shared-node triples")
-        for fmt, write in (
-            ("nt", fragments.write_ntriples), ("ttl", fragments.write_turtle), ("jsonld", fragments.write_jsonld)
-        ):  # fmt: skip
-            if fmt in formats:
-                write(stems, shared, out_dir / export.FILE_NAMES[fmt])
-                written.append(out_dir / export.FILE_NAMES[fmt])
-                clock.lap(f"export {fmt}")
-    return written
+    return export.write_exports(stems, out_dir, formats, shard_size=shard_size, lap=clock.lap)
 
 
 def _joined_nquads(stems: Sequence[Path], work: Path) -> Path:
     """The N-Quads the store is loaded from when they are not exported."""
-    return fragments.nquads_shards(stems, work, None)[0]
+    return export.write_exports(stems, work, ["nq"])[0]
 
 
 def _load_store(store_dir: Path, nquads: Sequence[Path]) -> list[dict[str, Any]]:
     """Load the build into a new on-disk Oxigraph store; returns the trials merged from several documents."""
-    store = ox.Store(str(store_dir))
-    for path in nquads:
-        for block in _line_blocks(path):
-            store.bulk_load(input=block, format=ox.RdfFormat.N_QUADS)
-    store.optimize()
-    conflicts = find_conflicts(store)
-    store.flush()
-    del store  # closes the database before it is moved into place
-    gc.collect()
-    return conflicts
-
-
-#: Bytes of N-Quads per call of Oxigraph's bulk loader. It holds a call's quads in memory several times
-#: over (1.8 GB for 4.3 million quads in one call, 450 MB in 64 MB calls): blocks keep the build's memory flat.
-LOAD_BLOCK = 64 << 20
-
-
-def _line_blocks(path: Path, size: int = LOAD_BLOCK) -> Iterator[bytes]:
-    """The file in blocks of about `size` bytes, each ending at a line end."""
-    rest = b""
-    with open(path, "rb") as fh:
-        while data := fh.read(size):
-            data = rest + data
-            cut = data.rfind(b"\n") + 1
-            if cut:
-                yield data[:cut]
-            rest = data[cut:]
-    if rest:
-        yield rest
-
-
-def _replace_store(new: Path, final: Path) -> None:
-    """Swap the new store folder in; a crash between the two renames leaves the old one under .old (recovered)."""
-    old = final.with_name(f".{final.name}.old")
-    if old.exists():
-        shutil.rmtree(old)
-    if final.exists():
-        final.rename(old)
-    new.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
+    return load_store(store_dir, nquads, find_conflicts)
 
 
 def _remove_leftovers(out_dir: Path) -> None:
@@ -324,9 +270,7 @@ def _remove_leftovers(out_dir: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
     for leftover in out_dir.glob(".*.tmp"):
         leftover.unlink(missing_ok=True)
-    old, final = out_dir / f".{STORE_DIR}.old", out_dir / STORE_DIR
-    if old.exists():
-        old.rename(final) if not final.exists() else shutil.rmtree(old)
+    recover_store(out_dir)
 
 
 #: (document, fragment stem, export formats, MeSH file or None): all a worker process needs, picklable.
@@ -353,7 +297,7 @@ def read_document(task: Task) -> DocumentResult:
     lexicon = lexicon_with_mesh(mesh_path)  # cached per process
     doc = DocumentReport(file=str(path))
     results: list[TrialResult] = []
-    out = fragments.DocumentFragments(stem, formats)
+    out = export.DocumentFragments(stem, formats)
     batch: list[tuple[MappedTrial, list[ox.Quad]]] = []
 
     def flush() -> None:

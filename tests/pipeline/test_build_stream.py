@@ -16,7 +16,7 @@ import rdflib
 from rdflib.compare import isomorphic
 from testdata import DATA, SEEDS
 from trialkg.pipeline import build
-from trialkg.store import fragments
+from trialkg.store.export import shard_name
 from trialkg.store.oxigraph import open_graph, quad_files
 
 CORPUS = [str(p) for p in sorted((DATA / "ctgov").glob("NCT*"))] + [str(p) for p in SEEDS]
@@ -33,7 +33,7 @@ def test_sharded_nquads_are_the_same_quads_in_the_same_order(whole, tmp_path):
     out = tmp_path / "sharded"
     report = build(CORPUS, out, shard_size=500)
     shards = quad_files(out)
-    assert [p.name for p in shards] == [fragments.shard_name(n) for n in range(1, len(shards) + 1)]
+    assert [p.name for p in shards] == [shard_name(n) for n in range(1, len(shards) + 1)]
     assert len(shards) > 3 and not (out / "trialkg.nq").exists()
     lines = [p.read_bytes().splitlines() for p in shards]
     assert all(len(chunk) <= 500 for chunk in lines)
@@ -103,12 +103,3 @@ def test_leftovers_of_an_interrupted_build_are_cleared(tmp_path):
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
     assert len(open_graph(out)) > 100
 
-
-def test_the_store_is_loaded_in_blocks_that_end_at_line_ends(tmp_path):
-    from trialkg.pipeline import _line_blocks
-
-    path = tmp_path / "x.nq"
-    path.write_bytes(b"".join(b"<s> <p> \"%d\" .\n" % i for i in range(500)) + b"<s> <p> \"" + b"x" * 300 + b"\" .\n")
-    blocks = list(_line_blocks(path, size=64))
-    assert b"".join(blocks) == path.read_bytes()
-    assert len(blocks) > 10 and all(block.endswith(b"\n") for block in blocks)  # a line longer than a block waits

@@ -15,7 +15,7 @@ from trialkg.normalize.enrich import enrich
 from trialkg.parsers import parse_file
 from trialkg.rdf.mapping import map_trial
 from trialkg.rdf.terms import quads
-from trialkg.store.export import ntriples_bytes
+from trialkg.store.export import serialize_bytes
 
 
 def seed_graph(path) -> bytes:
@@ -23,7 +23,7 @@ def seed_graph(path) -> bytes:
     for trial in parse_file(path):
         mapped = map_trial(enrich(trial))
         store.extend(quads(mapped.triples, mapped.graph_iri))
-    return ntriples_bytes(store)
+    return serialize_bytes(sorted({q.triple for q in store}, key=str), ox.RdfFormat.N_TRIPLES)
 
 
 @pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.stem)

@@ -16,6 +16,7 @@ import pickle
 import re
 import subprocess
 import sys
+import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -35,7 +36,7 @@ from trialkg.parsers import PARSERS, parse_file, source_document
 from trialkg.rdf import iri
 from trialkg.rdf.mapping import map_trial
 from trialkg.rdf.terms import quads
-from trialkg.store.export import jsonld_bytes, ntriples_bytes, turtle_bytes
+from trialkg.store.export import export_statements, rdflib_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [*SEEDS, *sorted((DATA / "ctgov").glob("*.json")), *sorted((DATA / "ctgov").glob("*.xml"))]
@@ -267,7 +268,8 @@ def test_generated_trials_round_trip_through_turtle_and_jsonld(trial):
     mapped = map_trial(enrich(trial))
     store = ox.Store()
     store.extend(quads(mapped.triples, mapped.graph_iri))
-    nt = rdflib.Graph().parse(data=ntriples_bytes(store).decode("utf-8"), format="nt")
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = export_statements(store, Path(tmp), ["nt", "ttl", "jsonld"])
+        nt, ttl, jsonld = (rdflib.Graph().parse(path, format=rdflib_parser(path)) for path in paths)
     assert len(nt) == len(set(mapped.triples))
-    assert isomorphic(rdflib.Graph().parse(data=turtle_bytes(store).decode("utf-8"), format="turtle"), nt)
-    assert isomorphic(rdflib.Graph().parse(data=jsonld_bytes(store).decode("utf-8"), format="json-ld"), nt)
+    assert isomorphic(ttl, nt) and isomorphic(jsonld, nt)

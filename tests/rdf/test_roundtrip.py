@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -16,7 +18,7 @@ from trialkg.rdf.mapping import map_trial
 from trialkg.rdf.readback import read_trial
 from trialkg.rdf.record import to_record
 from trialkg.rdf.terms import quads
-from trialkg.store.export import nquads_bytes
+from trialkg.store.export import export_statements
 from trialkg.validate.pyshacl_engine import validate_triples
 from trialkg.validate.results import is_violation
 
@@ -37,7 +39,9 @@ def graph_round_trip(trial: Trial) -> tuple[dict[str, Any], dict[str, Any]]:
     store = ox.Store()
     store.extend(quads(mapped.triples, mapped.graph_iri))
     reloaded = ox.Store()
-    reloaded.load(nquads_bytes(store), format=ox.RdfFormat.N_QUADS)
+    with tempfile.TemporaryDirectory() as tmp:
+        [nq] = export_statements(store, Path(tmp), ["nq"])
+        reloaded.load(path=str(nq), format=ox.RdfFormat.N_QUADS)
     back = read_trial(reloaded, str(mapped.trial_iri))
     assert back.pop("conflicts") == []
     assert back.pop("provenance")["preferred_source"] == trial.source.file_name

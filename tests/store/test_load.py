@@ -14,7 +14,6 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from servers import OXIGRAPH_MISSING, oxigraph_installed
 from trialkg.cli.main import main
 from trialkg.errors import TrialkgError
 from trialkg.store.load import chunks, load_bulk, load_to_endpoint, query_endpoint_for
@@ -156,8 +155,6 @@ def test_unreachable_endpoint_is_a_clear_error(sample_build: Path) -> None:
 
 
 def test_bulk_load_into_a_store_folder(sample_build: Path, tmp_path: Path) -> None:
-    if not oxigraph_installed():
-        pytest.skip(OXIGRAPH_MISSING)
     location = tmp_path / "store"
     report = load_bulk(sample_build, location)
     expected = build_quads(sample_build)
@@ -166,8 +163,6 @@ def test_bulk_load_into_a_store_folder(sample_build: Path, tmp_path: Path) -> No
 
 
 def test_bulk_load_command(sample_build: Path, tmp_path: Path) -> None:
-    if not oxigraph_installed():
-        pytest.skip(OXIGRAPH_MISSING)
     args = ["load", "--oxigraph-location", str(tmp_path / "store"), "--graph-dir", str(sample_build)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output

@@ -22,10 +22,9 @@ import numpy as np
 import pyoxigraph as ox
 
 from trialkg.normalize.criteria import record_age_years
-from trialkg.rdf import iri
 from trialkg.rdf.queries import select
 from trialkg.rdf.readback import resolve_trial
-from trialkg.store.export import serialize_bytes, write_atomic
+from trialkg.store.export import SINKS, export_statements
 
 #: How much one shared entity of each kind counts, before rarity.
 KIND_WEIGHTS = {
@@ -382,16 +381,16 @@ def related(
 
 
 #: The named graph `trialkg related --all` writes its relations into.
-RELATED_GRAPH = "https://w3id.org/trialkg/graph/related"
+RELATED_GRAPH = iri.RELATED_GRAPH
 
 
 def relation_quads(trial: str, ranking: list[RelatedTrial], scorer: str) -> list[ox.Quad]:
     """The ranking of one trial as data: a direct trialkg:relatedTrial link and a TrialRelation node each."""
-    tk, g, t = "https://w3id.org/trialkg/ontology#", ox.NamedNode(RELATED_GRAPH), ox.NamedNode(trial)
+    tk, g, t = iri.ONTOLOGY, ox.NamedNode(RELATED_GRAPH), ox.NamedNode(trial)
     xsd = "http://www.w3.org/2001/XMLSchema#"
     out = []
     for item in ranking:
-        node, target = ox.NamedNode(f"{trial}/related/{item.rank}"), ox.NamedNode(item.id)
+        node, target = ox.NamedNode(iri.child(trial, "related", item.rank)), ox.NamedNode(item.id)
         out += [
             ox.Quad(t, ox.NamedNode(tk + "relatedTrial"), target, g),
             ox.Quad(t, ox.NamedNode(tk + "trialRelation"), node, g),
@@ -425,19 +424,12 @@ def write_relations(store: ox.Store, *, top: int = 10, scorer: str = DEFAULT_SCO
 
 
 #: The files `trialkg related --all` writes beside the build: the relations' named graph alone.
-RELATED_FILES = {"nq": "related.nq", "ttl": "related.ttl"}
+RELATED_STEM = "related"
+RELATED_FORMATS = ("nq", "ttl")
+RELATED_FILES = {fmt: SINKS[fmt].file_name(RELATED_STEM) for fmt in RELATED_FORMATS}
 
 
 def write_related_exports(store: ox.Store, graph_dir: Path) -> list[Path]:
     """The RELATED_GRAPH named graph as N-Quads and Turtle files (sorted, atomic): the exports stay as built."""
-    graph = ox.NamedNode(RELATED_GRAPH)
-    statements = sorted(store.quads_for_pattern(None, None, None, graph), key=str)
-    nq = serialize_bytes(statements, ox.RdfFormat.N_QUADS)
-    prefixes = dict(sorted(iri.PREFIXES.items()))
-    ttl = serialize_bytes([q.triple for q in statements], ox.RdfFormat.TURTLE, prefixes=prefixes)
-    written = []
-    for fmt, data in (("nq", nq), ("ttl", ttl)):
-        path = graph_dir / RELATED_FILES[fmt]
-        write_atomic(path, lambda fh, data=data: fh.write(data))
-        written.append(path)
-    return written
+    statements = store.quads_for_pattern(None, None, None, ox.NamedNode(RELATED_GRAPH))
+    return export_statements(statements, graph_dir, RELATED_FORMATS, stem=RELATED_STEM)

@@ -10,24 +10,16 @@ import click
 
 from trialkg.apps.related import RELATED_FILES
 from trialkg.errors import TrialkgError
+from trialkg.store.export import RDFLIB_PARSERS, rdflib_parser
 from trialkg.store.oxigraph import QUADS_FILE, quad_files
 from trialkg.validate.report import Context, validate_files
 from trialkg.validate.results import ShaclResult, field_of, is_violation
 
-_RDF_FORMATS = {
-    ".ttl": "turtle",
-    ".nt": "nt",
-    ".nq": "nquads",
-    ".trig": "trig",
-    ".jsonld": "json-ld",
-    ".json": "json-ld",
-}
-
 
 def _rdf_format(path: Path) -> str:
-    fmt = _RDF_FORMATS.get(path.suffix.lower())
+    fmt = rdflib_parser(path)
     if fmt is None:
-        raise TrialkgError(f"{path}: unknown RDF format (expected one of {', '.join(_RDF_FORMATS)})")
+        raise TrialkgError(f"{path}: unknown RDF format (expected one of {', '.join(RDFLIB_PARSERS)})")
     return fmt
 
 

@@ -29,7 +29,8 @@ from typing import Any
 import ijson
 
 from trialkg.errors import TrialkgError
-from trialkg.store.server import free_port, start_server, stop_server, store_location, wait_ready
+from trialkg.store.oxigraph import store_location
+from trialkg.store.server import free_port, start_server, stop_server, wait_ready
 from trialkg.store.sparql import operation_kind
 
 DEFAULT_PORT = 7878

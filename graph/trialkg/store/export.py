@@ -1,28 +1,49 @@
-"""Exports of a built graph: N-Quads, N-Triples, Turtle, JSON-LD; atomic and byte-identical.
+"""The exports (N-Quads, N-Triples, Turtle, JSON-LD): one registry of sinks, written in fragments and joined.
 
-Serialisation is Oxigraph's (rdflib's for JSON-LD compaction); determinism comes from feeding
-the serialisers sorted statements, and from sorting JSON-LD's unordered arrays afterwards.
+Why fragments: sorting or re-serialising the whole graph at the end needs all of it in memory (and
+rdflib's serialisers run at ~40k triples/s). Instead a worker writes, per document, one fragment
+per export format with Oxigraph's serialisers; the parent concatenates the fragments in input
+order, so the bytes are the same whatever the number of workers, and memory stays bounded by one
+document. `trialkg query --update` and the related-trial files go the same way, with the whole
+store (or one named graph) as a single document.
+
+Triples about a trial's own nodes (the trial, its child nodes, its source document) go into the
+document's fragments. Triples about shared nodes (conditions, intervention concepts, organisations,
+MeSH descriptors, other trials) recur across documents: a worker writes them once per document to
+a side file, and the parent keeps each once (by digest) and writes them last, sorted.
+N-Quads keep every document's named graph whole. A trial that several documents describe has its
+own triples once per document in the N-Triples, Turtle and JSON-LD exports: an RDF graph is a set,
+so readers and stores merge the repeats.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 import json
 import os
+import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pyoxigraph as ox
-import rdflib
 
 from trialkg.rdf import iri
 from trialkg.resources import data_dir
 
-#: Export formats by name: (file name, writer).
-FORMATS = ("nq", "nt", "ttl", "jsonld")
-FILE_NAMES = {"nq": "trialkg.nq", "nt": "trialkg.nt", "ttl": "trialkg.ttl", "jsonld": "trialkg.jsonld"}
+PREFIXES = dict(sorted(iri.PREFIXES.items()))
+#: The exports' file names are this stem and a sink's suffix (trialkg.nq, trialkg.ttl, ...).
+EXPORT_STEM = "trialkg"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_SOURCE_PREFIX = iri.SOURCE_PREFIX
+#: The fragment holding a document's shared-node triples (N-Triples), joined into every format but N-Quads.
+SHARED_SUFFIX = ".shared.nt"
+
+# ---------------------------------------------------------------------------------------------- atomic files
 
 
 def _umask() -> int:
@@ -34,7 +55,7 @@ def _umask() -> int:
 _UMASK = _umask()
 
 
-def write_atomic(path: Path, write: Callable[[io.BufferedWriter], None]) -> None:
+def write_atomic(path: Path, write: Callable[[io.BufferedWriter], Any]) -> None:
     """Write through a temporary file in the same folder, then rename: readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -54,15 +75,6 @@ def write_text_atomic(path: Path, text: str) -> None:
     write_atomic(path, lambda fh: fh.write(text.encode("utf-8")))
 
 
-def sorted_quads(store: ox.Store) -> list[ox.Quad]:
-    return sorted(store, key=str)
-
-
-def sorted_triples(store: ox.Store) -> list[ox.Triple]:
-    """The union of all named graphs, each triple once, sorted."""
-    return sorted({q.triple for q in store}, key=str)
-
-
 def serialize_bytes(statements: Iterable[Any], fmt: ox.RdfFormat, **options: Any) -> bytes:
     """Oxigraph's serialisation of `statements` as bytes (its return type also allows None)."""
     out = ox.serialize(statements, format=fmt, **options)
@@ -70,16 +82,24 @@ def serialize_bytes(statements: Iterable[Any], fmt: ox.RdfFormat, **options: Any
     return out
 
 
-def nquads_bytes(store: ox.Store) -> bytes:
-    return serialize_bytes(sorted_quads(store), ox.RdfFormat.N_QUADS)
+# ---------------------------------------------------------------------------------------------- Turtle
 
 
-def ntriples_bytes(store: ox.Store) -> bytes:
-    return serialize_bytes(sorted_triples(store), ox.RdfFormat.N_TRIPLES)
+def turtle_body(triples: Iterable[ox.Triple]) -> bytes:
+    """Turtle of `triples` with the project prefixes, without the @prefix header (written once per file)."""
+    text = serialize_bytes(sorted(triples, key=str), ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    lines = text.splitlines(keepends=True)
+    start = 0
+    while start < len(lines) and lines[start].startswith(b"@prefix "):
+        start += 1
+    return b"".join(lines[start:])
 
 
-def turtle_bytes(store: ox.Store) -> bytes:
-    return serialize_bytes(sorted_triples(store), ox.RdfFormat.TURTLE, prefixes=dict(sorted(iri.PREFIXES.items())))
+def turtle_header() -> bytes:
+    return b"".join(f"@prefix {name}: <{ns}> .\n".encode() for name, ns in PREFIXES.items())
+
+
+# ---------------------------------------------------------------------------------------------- JSON-LD
 
 
 def context() -> dict[str, Any]:
@@ -88,43 +108,333 @@ def context() -> dict[str, Any]:
     return ctx
 
 
-def jsonld_bytes(store: ox.Store) -> bytes:
-    """JSON-LD compacted with the committed context, nodes sorted by @id, value arrays sorted."""
-    graph = rdflib.Graph()
-    graph.parse(data=ntriples_bytes(store).decode("utf-8"), format="nt")
+def _terms() -> tuple[dict[str, str], dict[str, str]]:
+    """(property IRI -> context term, class IRI -> context term) from the committed context."""
     ctx = context()["@context"]
-    text = graph.serialize(format="json-ld", context=ctx, auto_compact=True)
-    doc = json.loads(text)
-    nodes = doc.get("@graph", [doc] if "@id" in doc else [])
-    nodes = sorted((_canonical(n) for n in nodes), key=lambda n: str(n.get("@id", "")))
-    out = {"@context": ctx, "@graph": nodes}
-    return (json.dumps(out, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
+    prefixes = {k: v for k, v in ctx.items() if isinstance(v, str) and v.endswith(("/", "#"))}
+
+    def expand(curie: str) -> str:
+        prefix, _, local = curie.partition(":")
+        return prefixes[prefix] + local if prefix in prefixes else curie
+
+    properties, classes = {}, {}
+    for term, definition in ctx.items():
+        if term.startswith("@") or term in prefixes:
+            continue
+        if isinstance(definition, dict):
+            properties[expand(definition["@id"])] = term
+        elif isinstance(definition, str):
+            full = expand(definition)
+            (classes if term[:1].isupper() else properties)[full] = term
+    return properties, classes
 
 
-def _canonical(value: Any) -> Any:
-    # JSON-LD arrays without @list are sets: sorting them keeps the meaning and fixes the bytes.
-    if isinstance(value, dict):
-        return {k: _canonical(v) for k, v in sorted(value.items())}
-    if isinstance(value, list):
-        items = [_canonical(v) for v in value]
-        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
-    return value
+_TERMS: tuple[dict[str, str], dict[str, str]] | None = None
 
 
-_WRITERS: dict[str, Callable[[ox.Store], bytes]] = {
-    "nq": nquads_bytes,
-    "nt": ntriples_bytes,
-    "ttl": turtle_bytes,
-    "jsonld": jsonld_bytes,
+def jsonld_nodes(triples: Iterable[ox.Triple]) -> list[str]:
+    """One JSON-LD node object per subject, as canonical JSON lines, keys compacted to the context's terms.
+
+    Oxigraph writes expanded JSON-LD (full IRIs, explicit value objects). Replacing a property IRI
+    by the context term defined for it, and rdf:type by @type, keeps the meaning: value objects are
+    never coerced, and the context defines no containers.
+    """
+    global _TERMS
+    if _TERMS is None:
+        _TERMS = _terms()
+    properties, classes = _TERMS
+    expanded = json.loads(serialize_bytes(sorted(triples, key=str), ox.RdfFormat.JSON_LD))
+    if isinstance(expanded, dict):
+        expanded = expanded.get("@graph", [expanded])
+    lines = []
+    for node in expanded:
+        out: dict[str, Any] = {}
+        for key, values in node.items():
+            if key == _RDF_TYPE:
+                out["@type"] = _one_or_list(sorted({classes.get(v["@id"], v["@id"]) for v in values}))
+            elif key.startswith("@"):
+                out[key] = values
+            else:
+                out[properties.get(key, key)] = _one_or_list(sorted(values, key=_value_key))
+        lines.append(json.dumps(out, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
+    return sorted(lines)
+
+
+def _value_key(value: dict[str, str]) -> tuple[str, str, str]:
+    """Orders a property's values (a set in RDF) so the bytes repeat: IRI or text, then datatype, language."""
+    return (value.get("@id") or value.get("@value") or "", value.get("@type", ""), value.get("@language", ""))
+
+
+def _one_or_list(values: list[Any]) -> Any:
+    """A single value stands alone, as JSON-LD compaction writes it."""
+    return values[0] if len(values) == 1 else values
+
+
+def jsonld_head() -> bytes:
+    ctx = json.dumps(context()["@context"], indent=2, ensure_ascii=False)
+    return b'{\n"@context": ' + ctx.encode("utf-8") + b',\n"@graph": [\n'
+
+
+# ---------------------------------------------------------------------------------------------- fragment files
+
+
+def _fragment_lines(stems: Sequence[Path], suffix: str) -> Iterator[bytes]:
+    """The lines of every document's fragment with `suffix`, in input order."""
+    for stem in stems:
+        path = stem.with_name(stem.name + suffix)
+        if path.exists():
+            with open(path, "rb") as fh:
+                yield from fh
+
+
+def _concat(stems: Sequence[Path], suffix: str, out: IO[bytes]) -> None:
+    """Append every document's fragment with `suffix` to `out`."""
+    for stem in stems:
+        path = stem.with_name(stem.name + suffix)
+        if path.exists():
+            with open(path, "rb") as fh:
+                shutil.copyfileobj(fh, out, 1 << 20)
+
+
+def _parse_lines(lines: Sequence[bytes]) -> Iterator[ox.Triple]:
+    for quad in ox.parse(b"".join(lines), format=ox.RdfFormat.N_TRIPLES):
+        yield quad.triple
+
+
+def shared_triples(stems: Sequence[Path]) -> list[bytes]:
+    """Every document's shared-node N-Triples lines, each once, sorted."""
+    seen: set[bytes] = set()
+    lines = []
+    for line in _fragment_lines(stems, SHARED_SUFFIX):
+        digest = hashlib.blake2b(line, digest_size=16).digest()
+        if digest not in seen:
+            seen.add(digest)
+            lines.append(line)
+    return sorted(lines)
+
+
+# ---------------------------------------------------------------------------------------------- the sinks
+
+
+#: Worker side: (a document's new quads, the triples about its own nodes) -> that document's fragment.
+FragmentWriter = Callable[[Sequence[ox.Quad], Sequence[ox.Triple]], bytes]
+#: Parent side: (the fragment stems in input order, the shared-node lines, the export file) -> None.
+Joiner = Callable[[Sequence[Path], Sequence[bytes], IO[bytes]], None]
+
+
+@dataclass(frozen=True)
+class Sink:
+    """One export format: its files, the syntaxes Oxigraph and rdflib know it by, and how it is written."""
+
+    name: str
+    #: The export's file suffix; `file_name` puts a stem in front.
+    suffix: str
+    fragment_suffix: str
+    rdf_format: ox.RdfFormat
+    #: rdflib's parser name, for files ending in `suffix` or one of `also_reads`.
+    rdflib_format: str
+    fragment: FragmentWriter
+    join: Joiner
+    also_reads: tuple[str, ...] = ()
+    #: Whether the joined file needs the shared-node triples (N-Quads has them in its fragments).
+    uses_shared: bool = True
+
+    def file_name(self, stem: str = EXPORT_STEM) -> str:
+        return stem + self.suffix
+
+
+def _join_nquads(stems: Sequence[Path], shared: Sequence[bytes], out: IO[bytes]) -> None:
+    _concat(stems, SINKS["nq"].fragment_suffix, out)
+
+
+def _join_ntriples(stems: Sequence[Path], shared: Sequence[bytes], out: IO[bytes]) -> None:
+    _concat(stems, SINKS["nt"].fragment_suffix, out)
+    out.writelines(shared)
+
+
+def _join_turtle(stems: Sequence[Path], shared: Sequence[bytes], out: IO[bytes]) -> None:
+    out.write(turtle_header())
+    _concat(stems, SINKS["ttl"].fragment_suffix, out)
+    out.write(turtle_body(_parse_lines(shared)))
+
+
+def _join_jsonld(stems: Sequence[Path], shared: Sequence[bytes], out: IO[bytes]) -> None:
+    out.write(jsonld_head())
+    wrote = False
+    for line in _fragment_lines(stems, SINKS["jsonld"].fragment_suffix):
+        out.write((b",\n" if wrote else b"") + line.rstrip(b"\n"))
+        wrote = True
+    for node in jsonld_nodes(_parse_lines(shared)):
+        out.write((b",\n" if wrote else b"") + node.encode("utf-8"))
+        wrote = True
+    out.write(b"\n]\n}\n")
+
+
+#: The export formats by name, in the order a build writes them.
+SINKS: dict[str, Sink] = {
+    "nq": Sink(
+        "nq", ".nq", ".nq", ox.RdfFormat.N_QUADS, "nquads",
+        fragment=lambda quads, own: serialize_bytes(quads, ox.RdfFormat.N_QUADS),
+        join=_join_nquads, uses_shared=False,
+    ),
+    "nt": Sink(
+        "nt", ".nt", ".nt", ox.RdfFormat.N_TRIPLES, "nt",
+        fragment=lambda quads, own: serialize_bytes(own, ox.RdfFormat.N_TRIPLES),
+        join=_join_ntriples,
+    ),
+    "ttl": Sink(
+        "ttl", ".ttl", ".ttl", ox.RdfFormat.TURTLE, "turtle",
+        fragment=lambda quads, own: turtle_body(own),
+        join=_join_turtle,
+    ),
+    "jsonld": Sink(
+        "jsonld", ".jsonld", ".jsonl", ox.RdfFormat.JSON_LD, "json-ld",
+        fragment=lambda quads, own: "".join(line + "\n" for line in jsonld_nodes(own)).encode("utf-8"),
+        join=_join_jsonld, also_reads=(".json",),
+    ),
+}  # fmt: skip
+#: The export format names, in registry order (`trialkg build --format` choices).
+FORMATS = tuple(SINKS)
+#: RDF syntaxes read (by `trialkg validate`) but never written.
+_READ_ONLY = {".trig": "trig"}
+#: rdflib's parser by file suffix, for every syntax trialkg reads.
+RDFLIB_PARSERS = {
+    **{suffix: sink.rdflib_format for sink in SINKS.values() for suffix in (sink.suffix, *sink.also_reads)},
+    **_READ_ONLY,
 }
 
 
-def export(store: ox.Store, out_dir: Path, formats: Iterable[str] = FORMATS) -> list[Path]:
-    """Write each requested format into `out_dir`; returns the paths written."""
-    written = []
-    for fmt in formats:
-        data = _WRITERS[fmt](store)
-        path = out_dir / FILE_NAMES[fmt]
-        write_atomic(path, lambda fh, data=data: fh.write(data))  # type: ignore[misc]
-        written.append(path)
+def rdflib_parser(path: Path) -> str | None:
+    """rdflib's parser name for the file at `path`, from its suffix (None: not an RDF file trialkg reads)."""
+    return RDFLIB_PARSERS.get(path.suffix.lower())
+
+
+# ---------------------------------------------------------------------------------------------- worker side
+
+
+class DocumentFragments:
+    """The fragment files of one document, written one trial at a time (memory: one trial + a digest set)."""
+
+    def __init__(self, stem: Path, formats: Iterable[str]) -> None:
+        self.stem = stem
+        wanted = set(formats)
+        self.sinks = [sink for name, sink in SINKS.items() if name in wanted]
+        self.files: dict[str, IO[bytes]] = {
+            suffix: open(stem.with_name(stem.name + suffix), "wb")  # noqa: SIM115
+            for suffix in [*(sink.fragment_suffix for sink in self.sinks), SHARED_SUFFIX]
+        }
+        self._seen: set[bytes] = set()  # digests of statements this document already wrote once
+
+    def add_trial(self, trial_iri: str, quads: Sequence[ox.Quad]) -> None:
+        """Write one trial's quads; shared-node and source-document statements only the first time."""
+        own_prefix = trial_iri + "/"
+        fresh: list[ox.Quad] = []
+        own: list[ox.Triple] = []
+        shared: list[ox.Triple] = []
+        seen_here: set[ox.Quad] = set()
+        for q in quads:
+            if q in seen_here:
+                continue
+            seen_here.add(q)
+            subject = q.subject.value
+            if subject == trial_iri or subject.startswith(own_prefix):
+                fresh.append(q)
+                own.append(q.triple)
+                continue
+            digest = hashlib.blake2b(str(q).encode(), digest_size=16).digest()
+            if digest in self._seen:
+                continue
+            self._seen.add(digest)
+            fresh.append(q)
+            (own if subject.startswith(_SOURCE_PREFIX) else shared).append(q.triple)
+        self._write(fresh, own, shared)
+
+    def add_unsplit(self, quads: Sequence[ox.Quad]) -> None:
+        """Write statements not split by trial (a whole store): every triple goes the shared nodes' way."""
+        self._write(quads, [], [q.triple for q in quads])
+
+    def _write(self, quads: Sequence[ox.Quad], own: Sequence[ox.Triple], shared: Sequence[ox.Triple]) -> None:
+        for sink in self.sinks:
+            self.files[sink.fragment_suffix].write(sink.fragment(quads, own))
+        self.files[SHARED_SUFFIX].write(serialize_bytes(shared, ox.RdfFormat.N_TRIPLES))
+
+    def close(self) -> None:
+        for fh in self.files.values():
+            fh.close()
+
+
+# ---------------------------------------------------------------------------------------------- parent side
+
+
+def shard_name(n: int) -> str:
+    return f"{EXPORT_STEM}-{n:05d}.nq"
+
+
+#: The shards of a build written with --shard-size (trialkg-00001.nq, ...).
+SHARD_GLOB = f"{EXPORT_STEM}-[0-9]*.nq"
+
+
+def nquads_shards(stems: Sequence[Path], out_dir: Path, shard_size: int) -> list[Path]:
+    """The N-Quads export in `out_dir` as files of at most `shard_size` quads each."""
+    shards: list[Path] = []
+    out: IO[bytes] | None = None
+    count = 0
+    try:
+        for line in _fragment_lines(stems, SINKS["nq"].fragment_suffix):
+            if out is None or count >= shard_size:
+                if out is not None:
+                    out.close()
+                shards.append(out_dir / shard_name(len(shards) + 1))
+                out = open(shards[-1], "wb")  # noqa: SIM115
+                count = 0
+            out.write(line)
+            count += 1
+    finally:
+        if out is not None:
+            out.close()
+    return shards
+
+
+def write_exports(
+    stems: Sequence[Path],
+    out_dir: Path,
+    formats: Iterable[str],
+    *,
+    stem: str = EXPORT_STEM,
+    shard_size: int | None = None,
+    lap: Callable[[str], None] = lambda step: None,
+) -> list[Path]:
+    """Join the fragments of `stems` into one file per format in `out_dir` (N-Quads sharded with `shard_size`).
+
+    `lap(step)` is called after each step, for the build's timings.
+    """
+    wanted = set(formats)
+    written: list[Path] = []
+    shared: list[bytes] | None = None
+    for sink in (sink for name, sink in SINKS.items() if name in wanted):
+        if shard_size and sink.name == "nq":
+            written += nquads_shards(stems, out_dir, shard_size)
+        else:
+            if sink.uses_shared and shared is None:
+                shared = shared_triples(stems)
+                lap("shared-node triples")
+            path = out_dir / sink.file_name(stem)
+            write_atomic(path, functools.partial(sink.join, stems, shared or []))
+            written.append(path)
+        lap(f"export {sink.name}")
     return written
+
+
+def export_statements(
+    quads: Iterable[ox.Quad], out_dir: Path, formats: Iterable[str], *, stem: str = EXPORT_STEM
+) -> list[Path]:
+    """Write `quads` (a whole store, a named graph) as one document's exports: sorted, so the bytes repeat."""
+    formats = list(formats)
+    with tempfile.TemporaryDirectory(prefix="trialkg-export-") as work:
+        fragment_stem = Path(work) / "0000000"
+        fragments = DocumentFragments(fragment_stem, formats)
+        try:
+            fragments.add_unsplit(sorted(quads, key=str))
+        finally:
+            fragments.close()
+        return write_exports([fragment_stem], out_dir, formats, stem=stem)

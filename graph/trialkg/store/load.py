@@ -5,7 +5,7 @@ graph per source document (first chunk PUT, which replaces the graph, the rest P
 adds), or everything into one target graph; failures of the store (5xx, 429, dropped connections)
 are retried with exponential backoff. Afterwards a SPARQL COUNT at the store's query endpoint
 must equal what the build holds. Offline, the first load of a big build goes through Oxigraph's
-bulk loader instead (`oxigraph load`), which writes the store folder directly.
+bulk loader instead (in-process, as the build loads its own store), which writes the store folder directly.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from trialkg.errors import TrialkgError
-from trialkg.store.server import build_quad_files, bulk_load, store_location
+from trialkg.store.oxigraph import load_store, quad_files, store_location
 
 N_TRIPLES = "application/n-triples"
 DEFAULT_CHUNK = 50_000
@@ -211,7 +211,7 @@ def load_to_endpoint(
     sender = _Sender(retries, backoff_s, timeout_s)
     graphs: list[str] = []
     sent = 0
-    for chunk in chunks(build_quad_files(graph_dir), chunk_size=chunk_size, target_graph=target_graph):
+    for chunk in chunks(quad_files(graph_dir, required=True), chunk_size=chunk_size, target_graph=target_graph):
         if chunk.first:
             graphs.append(chunk.graph)
         # PUT replaces the graph (a re-run leaves no stale triples), POST adds the next chunks (GSP §5.3, §5.5).
@@ -237,20 +237,18 @@ def load_to_endpoint(
 def load_bulk(graph_dir: Path, location: Path) -> LoadReport:
     """First load of a build into an Oxigraph store folder with the offline bulk loader, then the count check."""
     started = time.perf_counter()
-    files = build_quad_files(graph_dir)
+    files = quad_files(graph_dir, required=True)
     graphs: dict[str, None] = {}
     sent = 0
     for path in files:
         for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
             graphs[_graph_name(quad, path)] = None
             sent += 1
-    bulk_load(location, files)
-    store = ox.Store.read_only(str(location))
 
-    def run(query: str) -> int:
-        return _first_int(store.query(query))
+    def count(store: ox.Store) -> int:
+        return _count_with(lambda query: _first_int(store.query(query)), list(graphs))
 
-    counted = _count_with(run, list(graphs))
+    counted = load_store(location, files, count)
     if counted != sent:
         raise TrialkgError(f"count check failed: {location} holds {counted} triples of the build's graphs, not {sent}")
     return LoadReport(len(graphs), sent, 1, 0, time.perf_counter() - started, counted)

@@ -1,28 +1,25 @@
-"""The `oxigraph` command-line server and bulk loader (PyPI package `oxigraph`), run as child processes.
+"""The `oxigraph` command-line server (PyPI package `oxigraph`), run as a child process.
 
-trialkg starts the server, waits until it answers, and stops it by its process id; nothing is left
-running behind a command. The on-disk format is the one pyoxigraph uses (same 0.5 release line).
+trialkg finds the binary, starts the server, waits until it answers, and stops it by its process
+id; nothing is left running behind a command. It serves store folders written by pyoxigraph (same
+0.5 release line); loading them is store/oxigraph.py's job.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from trialkg.errors import GraphNotFoundError, TrialkgError
-from trialkg.store.oxigraph import QUADS_FILE, STORE_DIR, quad_files
+from trialkg.errors import TrialkgError
 
 
 def oxigraph_binary() -> str:
@@ -41,43 +38,6 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return int(s.getsockname()[1])
-
-
-def build_quad_files(graph_dir: Path) -> list[Path]:
-    """The N-Quads file(s) of a build: trialkg.nq, else its shards, in order."""
-    files = quad_files(graph_dir)
-    if not files:
-        raise GraphNotFoundError(
-            f"{graph_dir}: no built graph here ({QUADS_FILE} is missing); run `trialkg build` first"
-        )
-    return files
-
-
-def bulk_load(location: Path, files: Sequence[Path]) -> None:
-    """Load N-Quads files into an Oxigraph store folder with the offline bulk loader (`oxigraph load`)."""
-    location.mkdir(parents=True, exist_ok=True)
-    cmd = [oxigraph_binary(), "load", "--location", str(location), "--file", *map(str, files)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise TrialkgError(f"`oxigraph load` into {location} failed: {done.stderr.strip() or done.stdout.strip()}")
-
-
-@contextlib.contextmanager
-def store_location(graph_dir: Path) -> Iterator[Path]:
-    """The Oxigraph store folder of a build: OUT/oxigraph if the build left one, else a private copy.
-
-    The private copy (for a folder holding only the exports, e.g. copied from elsewhere) is
-    bulk-loaded from the build's N-Quads into a temporary folder and removed on exit.
-    """
-    built = graph_dir / STORE_DIR
-    if built.is_dir():
-        yield built
-        return
-    files = build_quad_files(graph_dir)
-    with tempfile.TemporaryDirectory(prefix="trialkg-store-") as tmp:
-        location = Path(tmp) / STORE_DIR
-        bulk_load(location, files)
-        yield location
 
 
 def start_server(

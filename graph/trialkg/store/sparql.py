@@ -16,8 +16,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from trialkg.errors import TrialkgError
-from trialkg.store import export
-from trialkg.store.oxigraph import open_graph
+from trialkg.store.export import SINKS, export_statements
+from trialkg.store.oxigraph import STORE_DIR, open_graph
 
 QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
 #: The first keyword of each SPARQL 1.1 Update operation (grammar rule [31] Update1, plus WITH of [41] Modify).
@@ -78,19 +78,20 @@ def run_local(graph_dir: Path, text: str) -> ox.QuerySolutions | ox.QueryBoolean
 def update_local(graph_dir: Path, text: str) -> list[Path]:
     """Apply a SPARQL update to a build and persist it: the store, and the exports rewritten from it.
 
+    The exports go through the build's sinks (store/export.py), the whole store as one document.
     Without a named graph in the update, INSERT DATA writes into the default graph, which the
     N-Quads export keeps as triples without a graph name.
     """
-    persistent = graph_dir / "oxigraph"
-    store = ox.Store(str(persistent)) if persistent.is_dir() else open_graph(graph_dir)
+    persistent = (graph_dir / STORE_DIR).is_dir()
+    store = open_graph(graph_dir, writable=True)
     try:
         store.update(text)
     except SyntaxError as exc:
         raise TrialkgError(f"SPARQL syntax error: {exc}") from exc
-    if persistent.is_dir():
+    if persistent:
         store.flush()
-    formats = [f for f in export.FORMATS if (graph_dir / export.FILE_NAMES[f]).exists()]
-    return export.export(store, graph_dir, formats)
+    formats = [name for name, sink in SINKS.items() if (graph_dir / sink.file_name()).exists()]
+    return export_statements(store, graph_dir, formats)
 
 
 def _post(endpoint: str, field: str, text: str, accept: str) -> tuple[str, bytes]:
