@@ -22,6 +22,7 @@ import numpy as np
 import pyoxigraph as ox
 
 from trialkg.normalize.criteria import record_age_years
+from trialkg.rdf import iri
 from trialkg.rdf.queries import select
 from trialkg.rdf.readback import resolve_trial
 from trialkg.store.export import SINKS, export_statements
