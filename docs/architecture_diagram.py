@@ -22,7 +22,7 @@ ROOMS = [
     ("normalize/", "enrich · mentions · linking · lexicon\ncriteria · mesh_pairing · dosage · orgs\nmesh_file · make_lexicon · text", 4.3, 4.4),
     ("rdf/", "mapping · record · readback · merge\niri · fields · vocab · terms · queries\ngen · diagram", 8.3, 4.4),
     ("validate/", "compiled · pyshacl_engine\nreport · results", 12.3, 4.4),
-    ("store/", "oxigraph · export (sinks) · fragments\nsparql · load · server · endpoint", 12.3, 1.2),
+    ("store/", "oxigraph · export (sinks) · sparql\nload · server · endpoint", 12.3, 1.2),
     ("apps/", "related · match · plot", 8.3, 1.2),
     ("api.py · cli/", "trialkg.build · trialkg.open\nthe trialkg command (click)", 4.3, 1.2),
     ("core", "model (Trial) · errors\nids (NCT, MeSH, prefixes)\nresources (ontology, shapes, queries)", 0.3, 1.2),
