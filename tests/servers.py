@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,3 +90,10 @@ def stop_serve(served: Served) -> None:
             served.proc.wait()
     if pid_alive(served.oxigraph_pid):
         os.kill(served.oxigraph_pid, signal.SIGKILL)
+
+
+def serve_in_thread(proxy: Any) -> threading.Thread:
+    """Run a `trialkg serve` proxy (store.endpoint.serving) in this process, for tests that need no subprocess."""
+    thread = threading.Thread(target=proxy.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    return thread

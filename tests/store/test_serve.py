@@ -15,9 +15,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from servers import OXIGRAPH_MISSING, oxigraph_installed, pid_alive, start_serve, stop_serve
+from servers import OXIGRAPH_MISSING, oxigraph_installed, pid_alive, serve_in_thread, start_serve, stop_serve
 from trialkg.cli.main import main
-from trialkg.store.endpoint import Limits, _RowCounter, is_loopback, serve_in_thread, serving
+from trialkg.store.endpoint import Limits, _RowCounter, is_loopback, serving
 
 UPDATE_FORM = urllib.parse.urlencode({"update": "INSERT DATA { <a:1> <a:2> <a:3> }"})
 CROSS_PRODUCT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"

@@ -17,7 +17,6 @@ import math
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -328,10 +327,3 @@ def serving(
                 proxy.server_close()
         finally:
             stop_server(child)
-
-
-# Used by benchmarks and tests that want the endpoint without a subprocess.
-def serve_in_thread(proxy: QueryProxy) -> threading.Thread:
-    thread = threading.Thread(target=proxy.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    return thread
