@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from servers import OXIGRAPH_MISSING, oxigraph_installed, start_serve, stop_serve
 from testdata import SEEDS
+
+# Hypothesis draws a tenth of its examples while working (explicit counts too: strategies.examples scales them),
+# all of them with HYPOTHESIS_PROFILE=ci, which .ci/run sets.
+settings.register_profile("ci", settings.get_profile("default"))
+settings.register_profile("dev", max_examples=10)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import examples
 from trialkg.errors import RecordParseError
 from trialkg.model import SourceDocument, Trial
 from trialkg.normalize.enrich import enrich
@@ -69,7 +70,7 @@ def stem(path: Path) -> str:
 
 def fuzz(max_examples: int) -> settings:
     """Hypothesis settings of the junk-input tests: no deadline, slow data generation allowed."""
-    return settings(max_examples=max_examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    return settings(max_examples=examples(max_examples), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # -- documents -----------------------------------------------------------------------------------

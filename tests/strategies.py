@@ -1,7 +1,8 @@
-"""Hypothesis strategies for domain objects: trials any source could state."""
+"""Hypothesis strategies for domain objects (trials any source could state), and example counts."""
 
 from __future__ import annotations
 
+from hypothesis import settings
 from hypothesis import strategies as st
 from trialkg.model import (
     LAST_KNOWN_STATUSES,
@@ -33,6 +34,12 @@ from trialkg.model import (
     Trial,
 )
 from trialkg.rdf import iri
+
+
+def examples(full: int) -> int:
+    """`full` under the ci profile (conftest.py), as many in proportion under another: a tenth under dev."""
+    return max(1, full * settings.default.max_examples // settings.get_profile("default").max_examples)
+
 
 # Any text a document may hold, minus surrogates (not encodable), never empty.
 text = st.text(min_size=1, max_size=40).filter(lambda s: s.strip() != "")

@@ -120,6 +120,7 @@ def _trialkg(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.e2e
 def test_cli_match_json(graph_dir, tmp_path):
     result = _trialkg("match", "--age", "16", "--sex", "female", "--condition", "systemic lupus erythematosus",
                       "--measure", "SLEDAI=10", "--taking", "rituximab", "--all", "--graph", str(graph_dir), "--json",
@@ -133,6 +134,7 @@ def test_cli_match_json(graph_dir, tmp_path):
     assert default and all(d["verdict"] != "excluded" for d in default)
 
 
+@pytest.mark.e2e
 def test_cli_match_text_and_bad_measure(graph_dir, tmp_path):
     result = _trialkg("match", "--age", "30", "--sex", "female", "--condition", "SLE", "--measure", "SLEDAI=10",
                       "--graph", str(graph_dir), cwd=tmp_path)  # fmt: skip
@@ -142,6 +144,7 @@ def test_cli_match_text_and_bad_measure(graph_dir, tmp_path):
     assert bad.returncode == 2 and "expected NAME=NUMBER" in bad.stderr
 
 
+@pytest.mark.e2e
 def test_cli_show_json_criteria_constraints(graph_dir, tmp_path):
     result = _trialkg("show", "NCT06971913", "--graph", str(graph_dir), "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -125,6 +125,7 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           env=dict(os.environ), timeout=300)  # fmt: skip
 
 
+@pytest.mark.e2e
 def test_cli_related_json_and_text(seed_build, tmp_path):
     result = _cli("related", "NCT04397107", "--graph", str(seed_build), "--json", "--top", "2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -138,6 +139,7 @@ def test_cli_related_json_and_text(seed_build, tmp_path):
     assert missing.returncode == 2 and "NCT99999999" in missing.stderr
 
 
+@pytest.mark.e2e
 def test_cli_related_all_writes_the_relations_into_the_store_and_beside_the_build(seed_build, tmp_path):
     out = tmp_path / "build"
     shutil.copytree(seed_build, out)

@@ -24,6 +24,8 @@ from testdata import DATA, SEEDS
 from trialkg.pipeline import build
 from trialkg.store.oxigraph import open_graph
 
+pytestmark = pytest.mark.e2e
+
 ROOT = Path(__file__).resolve().parents[2]
 #: How many times the build is killed, and the seed of the delays.
 KILLS, SEED = 5, 9

@@ -9,6 +9,8 @@ import zipfile
 import pytest
 from testdata import ROOT
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory):

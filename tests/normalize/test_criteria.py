@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import examples
 from testdata import DATA
 from trialkg.model import CriterionKind, Intervention, SourceDocument, Trial
 from trialkg.normalize.criteria import (
@@ -124,7 +125,7 @@ def test_words_around_a_mention_that_are_not_facts_about_the_participant():
     assert parse_criterion("Patients may be receiving chemotherapy", INC) == ()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300), st.sampled_from(list(CriterionKind)))
 def test_junk_never_raises_and_gives_well_formed_constraints(text, polarity):
     for c in parse_criterion(text, polarity):
@@ -135,7 +136,7 @@ def test_junk_never_raises_and_gives_well_formed_constraints(text, polarity):
             assert c.value_max is None
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.sampled_from(["age", ">=", "18", "years", "SLEDAI", "<", "1:160", "x ULN", "mg/kg/d", "-", "to",
                                  "within", "6", "months", "not", "pregnant", "or", ";", ".", "0,5", "3,000", " "]),
                 max_size=25))  # fmt: skip

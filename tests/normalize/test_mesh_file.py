@@ -168,6 +168,7 @@ def test_build_with_mesh_links_in_worker_processes(tmp_path: Path) -> None:
         assert "MESH:D015352" in _codes(tmp_path / "mesh", trial)
 
 
+@pytest.mark.e2e
 def test_cli_build_mesh_option(tmp_path: Path) -> None:
     mesh = mesh_nt(tmp_path / "mesh.nt")
     run = [

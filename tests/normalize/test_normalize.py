@@ -10,6 +10,7 @@ import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import examples
 from testdata import DATA, SEEDS, UNSEEN
 from trialkg.model import ArmGroupType, Intervention, InterventionType
 from trialkg.normalize.dosage import intervention_role, parse_regimen
@@ -229,7 +230,7 @@ _JUNK = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_JUNK, st.sampled_from(["condition", "intervention"]))
 def test_normalisers_never_raise_on_junk(text: str, kind: str) -> None:
     for link in resolve(text, kind):

@@ -7,7 +7,6 @@ import copy
 import hashlib
 import io
 import json
-import time
 import zipfile
 from functools import partial
 from pathlib import Path
@@ -17,6 +16,7 @@ import parser_testkit as kit
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import examples
 from trialkg.errors import RecordParseError
 from trialkg.model import ArmGroupType, Link, MeshLeaf, MeshTerm, OverallStatus, ReferenceType, SourceDocument, Trial
 from trialkg.parsers import criteria_text, ctgov_json, parse_file, source_document
@@ -129,9 +129,9 @@ def test_minimal_hand_edited_record() -> None:
 # -- every real download in shared/ctgov -----------------------------------------------------------
 
 
+@pytest.mark.slow
 @kit.needs_shared_ctgov
 def test_every_shared_json_file_parses() -> None:
-    started = time.perf_counter()
     files = sorted(kit.SHARED_CTGOV.rglob("*.json"))
     studies = 0
     for path in files:
@@ -147,7 +147,6 @@ def test_every_shared_json_file_parses() -> None:
         assert all(ids), f"{path.name}: a study without an NCT id"
         assert len(ids) == len(set(ids)), f"{path.name}: an NCT id twice in one file"
     assert studies == 1002  # 635 + 128 + 120 + 100 + 19 (see shared/ctgov/README.md)
-    assert time.perf_counter() - started < 30
 
 
 # -- arrays, pages and zips --------------------------------------------------------------------------
@@ -526,7 +525,7 @@ def _depth_within(data: bytes, limit: int) -> bool:
     return True
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     st.lists(st.sampled_from([b"[", b"]", b"{", b"}", b'"', b"\\", b"a", b'\\"', b"[" * 40]), max_size=400),
     st.sampled_from([1, 2, 3, 7, 64, 4096]),

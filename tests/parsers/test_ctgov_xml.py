@@ -3,7 +3,6 @@ shared/ctgov, RSS and unsafe XML refused, and property tests on arbitrary input.
 
 from __future__ import annotations
 
-import time
 import xml.etree.ElementTree as ET
 from functools import partial
 from pathlib import Path
@@ -239,6 +238,7 @@ def _parse_xml_folders(folders: list[Path]) -> tuple[int, set[str]]:
     return studies, rejected
 
 
+@pytest.mark.slow
 @kit.needs_shared_ctgov
 def test_every_shared_xml_file_parses_or_is_rejected_by_name() -> None:
     """The topic folders' XML: as many studies as shared/ctgov/README.md states, the 2 RSS feeds rejected by name."""
@@ -274,11 +274,9 @@ def test_rss_search_results_are_not_study_records(name: str) -> None:
 def test_dtds_and_entities_are_refused(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "evil.xml"
     path.write_text(text, encoding="utf-8")
-    started = time.perf_counter()
     for parse in (lambda: _parse(path), lambda: list(parse_file(path))):
         with pytest.raises(RecordParseError, match=rf"evil\.xml: {message}"):
             parse()
-    assert time.perf_counter() - started < 2
 
 
 def test_entity_declaration_without_a_doctype_keyword_is_refused(tmp_path: Path) -> None:

@@ -19,10 +19,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import resource
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -237,32 +233,6 @@ def test_oversized_page_is_refused_unread(tmp_path):
     assert "200.0 MiB" in line and "larger than the 2 MiB a keyvalue document may be" in line
 
 
-def _run_limited(args: list[str], cwd: Path, max_bytes: int) -> subprocess.CompletedProcess[str]:
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_DATA, (max_bytes, max_bytes))
-
-    return subprocess.run([sys.executable, "-m", "trialkg", *args], cwd=cwd, capture_output=True, text=True,
-                          preexec_fn=limit, timeout=300, env={**os.environ})  # fmt: skip
-
-
-def test_a_600_mb_json_file_streams_in_bounded_memory(tmp_path):
-    """An array with 600 MB of padding between two studies: read one study at a time, under a heap limit
-    (RLIMIT_DATA) of 512 MiB (the command with its store's threads needs over 384 MiB of address space), so
-    the file could not be held whole."""
-    doc = tmp_path / "padded.json"
-    with doc.open("wb") as fh:
-        fh.write(b"[" + json.dumps(study("NCT00000301")).encode() + b",")
-        block = b" " * 2**20
-        for _ in range(600):
-            fh.write(block)
-        fh.write(json.dumps(study("NCT00000302")).encode() + b"]")
-    assert doc.stat().st_size > 600 * 2**20
-    out = tmp_path / "out"
-    result = _run_limited(["build", str(doc), str(GOOD), "--out", str(out), "--jobs", "1"], tmp_path, 512 * 2**20)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert {"NCT00000301", "NCT00000302", GOOD_ID} <= set(listed_ids(out))
-
-
 # -- accepted, repaired, or read with a field error --------------------------------------------------------------
 
 
@@ -287,6 +257,7 @@ def test_utf16_with_bom_is_read(tmp_path):
     assert show(out, "NCT00000401")["brief_title"] == "Ünïcödé ✓"
 
 
+@pytest.mark.slow
 def test_ten_thousand_criteria(tmp_path):
     criteria = [f"Criterion number {n} of many" for n in range(10_000)]
     text = "Inclusion Criteria:\n\n" + "\n".join(f"* {c}" for c in criteria) + "\n\nExclusion Criteria:\n\n* None"

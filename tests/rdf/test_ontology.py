@@ -6,7 +6,7 @@ import pytest
 import rdflib
 from hypothesis import given, settings
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
-from strategies import trials
+from strategies import examples, trials
 from testdata import ROOT
 from trialkg import model
 from trialkg.normalize.enrich import enrich
@@ -101,7 +101,7 @@ def test_seed_build_uses_only_declared_terms(seed_build):
     assert _undeclared(graph) == set()
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(trials())
 def test_mapping_uses_only_declared_terms(trial):
     assert _undeclared(map_trial(enrich(trial)).triples) == set()

@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from rdflib import Literal, URIRef
 from rdflib.compare import isomorphic
-from strategies import trials
+from strategies import examples, trials
 from testdata import DATA, SEEDS
 from trialkg.errors import TrialkgError
 from trialkg.model import Trial
@@ -40,7 +40,7 @@ from trialkg.store.export import export_statements, rdflib_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [*SEEDS, *sorted((DATA / "ctgov").glob("*.json")), *sorted((DATA / "ctgov").glob("*.xml"))]
-SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SLOW = settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # -- RFC 3987 IRI syntax (section 2.2), as regular expressions built from its ABNF -----------------------
 
@@ -197,7 +197,7 @@ def test_minted_iris_are_rfc3987_iris_and_stable(trial):
     assert minted(trial) == iris
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(3), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(trials(), min_size=4, max_size=4))
 def test_minted_iris_are_the_same_in_another_process(tmp_path_factory, generated):
     pickled = tmp_path_factory.mktemp("trials") / "trials.pickle"
@@ -227,7 +227,7 @@ def _key(name: str) -> str:
 names = st.text(min_size=1, max_size=200) | st.from_regex(r"[A-Za-z0-9 ,.\-]{100,200}", fullmatch=True)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(names, names)
 def test_shared_entity_iris_are_distinct_for_distinct_keys(a, b):
     assume(_key(a) != _key(b))
@@ -235,7 +235,7 @@ def test_shared_entity_iris_are_distinct_for_distinct_keys(a, b):
         assert mint(a) != mint(b), (a, b)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.from_regex(r"[A-Za-z0-9 ]{120,200}", fullmatch=True), st.from_regex(r"[A-Za-z0-9]{1,20}", fullmatch=True))
 def test_long_names_with_a_common_beginning_stay_apart(common, tail):
     assume(_key(common + tail) != _key(common))
@@ -248,7 +248,7 @@ def test_a_name_that_reads_like_a_hash_key_is_not_the_hash_key_of_another():
     assert key.startswith("h-") and iri.slug(key) != key
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["arm", "location", "criterion/INCLUSION"]), st.integers(0, 50)),
                 min_size=2, max_size=2, unique=True),
        st.lists(st.text(min_size=1, max_size=30), min_size=2, max_size=2, unique=True))  # fmt: skip
@@ -262,7 +262,7 @@ def test_child_and_keyed_trial_iris_are_distinct(children, parts):
 # -- generated trials through the exports ------------------------------------------------------------------------
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trials())
 def test_generated_trials_round_trip_through_turtle_and_jsonld(trial):
     mapped = map_trial(enrich(trial))

@@ -9,7 +9,7 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, given, settings
-from strategies import trials
+from strategies import examples, trials
 from testdata import SEEDS, UNSEEN
 from trialkg.model import Trial
 from trialkg.normalize.enrich import enrich
@@ -56,14 +56,14 @@ def test_documents_round_trip(path):
         assert back == expected
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trials())
 def test_generated_trials_round_trip(trial):
     expected, back = graph_round_trip(trial)
     assert back == expected
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trials())
 def test_generated_trials_conform(trial):
     violations = [r for r in validate_triples(map_trial(enrich(trial)).triples) if is_violation(r)]

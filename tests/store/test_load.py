@@ -30,6 +30,7 @@ def store_quads(base: str) -> set[ox.Quad]:
         return set(ox.parse(resp.read(), format=ox.RdfFormat.N_QUADS))
 
 
+@pytest.mark.e2e
 def test_load_pushes_the_build_and_the_count_check_passes(oxigraph_rw: str, sample_build: Path) -> None:
     report = load_to_endpoint(sample_build, oxigraph_rw + "/store", chunk_size=40)
     expected = build_quads(sample_build)
@@ -41,6 +42,7 @@ def test_load_pushes_the_build_and_the_count_check_passes(oxigraph_rw: str, samp
     assert again.counted == len(expected) and store_quads(oxigraph_rw) == expected
 
 
+@pytest.mark.e2e
 def test_load_into_one_target_graph_counts_distinct_triples(oxigraph_rw: str, sample_build: Path) -> None:
     target = "https://example.org/graph/all-trials"
     report = load_to_endpoint(sample_build, oxigraph_rw + "/store", target_graph=target, chunk_size=100)
@@ -52,6 +54,7 @@ def test_load_into_one_target_graph_counts_distinct_triples(oxigraph_rw: str, sa
     }
 
 
+@pytest.mark.e2e
 def test_load_command_reports_the_count(oxigraph_rw: str, sample_build: Path) -> None:
     result = CliRunner().invoke(
         main, ["load", "--endpoint", oxigraph_rw + "/store", "--graph-dir", str(sample_build), "--chunk-size", "64"]

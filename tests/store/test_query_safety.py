@@ -84,6 +84,7 @@ def test_query_update_with_a_plain_query_just_answers(build_copy: Path) -> None:
     assert result.exit_code == 0 and result.output.strip() == "true"
 
 
+@pytest.mark.e2e
 def test_endpoint_query_answers(served) -> None:
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?class }"
     remote = CliRunner().invoke(main, ["query", query, "--endpoint", served.url, "--json"])
@@ -93,18 +94,21 @@ def test_endpoint_query_answers(served) -> None:
     assert json.loads(remote.output)["results"]["bindings"][0]["n"]["value"].isdigit()
 
 
+@pytest.mark.e2e
 def test_endpoint_query_refuses_updates_without_sending(served) -> None:
     result = CliRunner().invoke(main, ["query", INSERT, "--endpoint", served.url])
     assert result.exit_code == 2
     assert f"{served.url} is read-only" in result.output
 
 
+@pytest.mark.e2e
 def test_endpoint_update_against_the_served_endpoint_is_refused_by_the_server(served) -> None:
     result = CliRunner().invoke(main, ["query", INSERT, "--endpoint", served.url, "--update"])
     assert result.exit_code == 2
     assert "403" in result.output and "read-only" in result.output
 
 
+@pytest.mark.e2e
 def test_endpoint_update_applies_where_the_store_allows_it(oxigraph_rw: str) -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["query", INSERT, "--endpoint", oxigraph_rw + "/update", "--update"])

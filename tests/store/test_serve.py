@@ -40,6 +40,7 @@ def post_query(url: str, query: str, accept: str = "application/sparql-results+j
     return request(url, data=body, **{"Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
 
 
+@pytest.mark.e2e
 def test_select_over_http_sees_the_union_of_named_graphs(served, sample_build: Path) -> None:
     quads = list(ox.parse(path=str(sample_build / "trialkg.nq"), format=ox.RdfFormat.N_QUADS))
     assert all(isinstance(q.graph_name, ox.NamedNode) for q in quads)  # nothing in the plain default graph
@@ -49,6 +50,7 @@ def test_select_over_http_sees_the_union_of_named_graphs(served, sample_build: P
     assert int(json.loads(body)["results"]["bindings"][0]["n"]["value"]) == len({q.triple for q in quads})
 
 
+@pytest.mark.e2e
 def test_served_answers_equal_trialkg_query(served, sample_build: Path) -> None:
     query = "SELECT ?class (COUNT(*) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class"
     _, _, body = post_query(served.url, query)
@@ -57,10 +59,12 @@ def test_served_answers_equal_trialkg_query(served, sample_build: Path) -> None:
     assert json.loads(body)["results"] == json.loads(local.output)["results"]
 
 
+@pytest.mark.e2e
 def test_endpoint_is_on_loopback_by_default(served) -> None:
     assert urllib.parse.urlsplit(served.url).hostname == "127.0.0.1"
 
 
+@pytest.mark.e2e
 def test_in_process_serving_binds_loopback_and_leaves_no_process(sample_build: Path) -> None:
     if not oxigraph_installed():
         pytest.skip(OXIGRAPH_MISSING)
@@ -83,6 +87,7 @@ def test_is_loopback() -> None:
     assert not is_loopback("0.0.0.0")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("method", "path", "content_type", "body"),
     [
@@ -104,6 +109,7 @@ def test_updates_and_writes_are_refused(served, method: str, path: str, content_
     assert json.loads(counted)["boolean"] is False
 
 
+@pytest.mark.e2e
 def test_timeout_answers_504(served) -> None:
     status, _, body = post_query(served.url, CROSS_PRODUCT)
     assert status == 504
@@ -112,6 +118,7 @@ def test_timeout_answers_504(served) -> None:
     assert post_query(served.url, "ASK {}")[0] == 200
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("accept", "query"),
     [
@@ -130,11 +137,13 @@ def test_result_limit_refuses_more_than_max_results(served, accept: str, query: 
     assert b"more than 20 results" in body
 
 
+@pytest.mark.e2e
 def test_syntax_errors_pass_through_as_400(served) -> None:
     status, _, body = post_query(served.url, "SELECT WHERE {")
     assert status == 400 and body
 
 
+@pytest.mark.e2e
 def test_sigterm_stops_serve_and_its_oxigraph_child(sample_build: Path, tmp_path: Path) -> None:
     if not oxigraph_installed():
         pytest.skip(OXIGRAPH_MISSING)
@@ -172,6 +181,7 @@ def test_row_counter_counts_rows_fed_byte_by_byte(content_type: str, answer: byt
     assert counter.rows == rows
 
 
+@pytest.mark.e2e
 def test_byte_limit_refuses_large_answers(sample_build: Path) -> None:
     if not oxigraph_installed():
         pytest.skip(OXIGRAPH_MISSING)

@@ -77,7 +77,7 @@ def parse_enum(enum: type[E], text: str | None, aliases: dict[str, E] | None = N
     if aliases and key in aliases:
         return aliases[key]
     try:
-        return enum[key]  # type: ignore[no-any-return]
+        return enum[key]
     except KeyError:
         return None
 

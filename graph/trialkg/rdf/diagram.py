@@ -23,7 +23,7 @@ _PREFIXES = {"https://schema.org/": "schema:", "http://www.w3.org/ns/prov#": "pr
              "http://www.w3.org/2000/01/rdf-schema#": "rdfs:"}  # fmt: skip
 
 
-def _short(term: rdflib.term.Node) -> str:
+def _short(term: rdflib.term.Node | None) -> str:
     text = str(term)
     if text.startswith(_TK):
         return text[len(_TK) :]

@@ -58,7 +58,7 @@ def render_context(ontology: rdflib.Graph) -> str:
             definition["@type"] = "@id"
         else:
             rng = ontology.value(term, RDFS.range)
-            if rng in _COERCED:
+            if isinstance(rng, rdflib.URIRef) and rng in _COERCED:
                 definition["@type"] = _COERCED[rng]
         ctx[name] = definition if len(definition) > 1 else definition["@id"]
     for name, definition in _EXTERNAL_TERMS.items():

@@ -15,6 +15,8 @@ import rdflib
 from rdflib.compare import isomorphic
 from testdata import DATA, SEEDS
 
+pytestmark = pytest.mark.e2e
+
 SCHEMA = json.loads((DATA / "contract" / "trial-record.schema.json").read_text(encoding="utf-8"))
 
 

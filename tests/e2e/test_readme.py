@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 import rdflib
 from testdata import ROOT
 
@@ -30,6 +31,7 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert test in ci.splitlines()
 
 
+@pytest.mark.e2e
 def test_quickstart_run_command_works_in_a_clean_copy(tmp_path):
     run, _test = quickstart_commands()
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
