@@ -4,7 +4,7 @@
 
 The labelled list: every stated condition and intervention name of the registry records in
 CTGOV_DIR (default: shared/ctgov) that the registry's browse modules pair with a descriptor by
-its own text evidence (trialkg.mesh methods exact, inverted, as-found, sole); the truth is the
+its own text evidence (normalize.mesh_pairing methods exact, inverted, as-found, sole); the truth is the
 set of descriptors so paired with that name in that trial.
 
 Leave-one-trial-out: the lexicon used to resolve trial T's names is rebuilt from every record
@@ -70,7 +70,7 @@ def main() -> int:
     if args.write_labelled:
         lines = [
             "# Labelled mention -> MeSH links from ClinicalTrials.gov records (public domain) in shared/ctgov:",
-            "# the registry's own browse-module pairings (trialkg.mesh exact/inverted/as-found/sole).",
+            "# the registry's own browse-module pairings (normalize.mesh_pairing exact/inverted/as-found/sole).",
             "# Made by benchmarks/linking_eval.py --write-labelled.",
             "nct_id\tkind\tmention\tmesh_uis",
         ]

@@ -13,7 +13,6 @@ from trialkg.model import (
     Intervention,
     InterventionModel,
     InterventionType,
-    Link,
     Location,
     Masking,
     MeshTerm,
@@ -32,6 +31,7 @@ from trialkg.model import (
     SourceDocument,
     StudyType,
     Trial,
+    WebLink,
 )
 from trialkg.rdf import iri
 
@@ -221,7 +221,7 @@ def trials(draw: st.DrawFn) -> Trial:
         other_outcomes=tuple(draw(st.lists(outcomes, max_size=2))),
         nct_id_aliases=tuple(sorted(draw(st.sets(nct_ids, max_size=2)))),
         see_also_links=tuple(
-            draw(st.lists(st.builds(Link, url=st.just("https://example.org/x"), label=maybe_text), max_size=2))
+            draw(st.lists(st.builds(WebLink, url=st.just("https://example.org/x"), label=maybe_text), max_size=2))
         ),
         responsible_party_type=party[0],
         responsible_party_name=party[1],

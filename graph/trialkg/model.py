@@ -228,7 +228,7 @@ class Reference:
 
 
 @dataclass(frozen=True)
-class Link:
+class WebLink:
     """A see-also web link of a trial."""
 
     url: str
@@ -319,7 +319,7 @@ class Trial:
     has_dmc: bool | None = None
     primary_completion_date: str | None = None
     nct_id_aliases: tuple[str, ...] = ()
-    see_also_links: tuple[Link, ...] = ()
+    see_also_links: tuple[WebLink, ...] = ()
     #: Responsible party: its type code (SPONSOR, PRINCIPAL_INVESTIGATOR, SPONSOR_INVESTIGATOR)
     #: and, for an investigator, the name and affiliation.
     responsible_party_type: str | None = None

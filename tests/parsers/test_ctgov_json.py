@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import examples
 from trialkg.errors import RecordParseError
-from trialkg.model import ArmGroupType, Link, MeshLeaf, MeshTerm, OverallStatus, ReferenceType, SourceDocument, Trial
+from trialkg.model import ArmGroupType, MeshLeaf, MeshTerm, OverallStatus, ReferenceType, SourceDocument, Trial, WebLink
 from trialkg.parsers import criteria_text, ctgov_json, parse_file, source_document
 
 DATA = kit.CTGOV
@@ -91,7 +91,7 @@ def test_fields_beyond_the_record_contract() -> None:
     assert (site.facility, site.zip, site.latitude, site.longitude) == (
         "Hospital of Southern Denmark", "6400", 54.90896, 9.78924
     )  # fmt: skip
-    assert t.see_also_links[0] == Link("http://komite.regionsyddanmark.dk/wm258128", "regional ethical committee")
+    assert t.see_also_links[0] == WebLink("http://komite.regionsyddanmark.dk/wm258128", "regional ethical committee")
     assert {r.type for r in t.references} == {ReferenceType.RESULT}
     assert t.references[0].pmid == "23554844" and t.references[0].doi == "10.1177/1756287212470696"
     assert t.responsible_party_type == "SPONSOR_INVESTIGATOR"

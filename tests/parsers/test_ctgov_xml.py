@@ -16,7 +16,6 @@ from trialkg.model import (
     Allocation,
     ArmGroupType,
     InterventionModel,
-    Link,
     Masking,
     MeshTerm,
     OfficialRole,
@@ -27,6 +26,7 @@ from trialkg.model import (
     SourceDocument,
     StudyType,
     Trial,
+    WebLink,
 )
 from trialkg.parsers import ctgov_xml, parse_file
 
@@ -108,7 +108,7 @@ def test_fields_beyond_the_record_contract() -> None:
     t = _trial("NCT00513591.xml")
     assert t.locations[0].status is OverallStatus.RECRUITING
     assert t.see_also_links == (
-        Link("http://www.dukehealth.org/locations/duke_lupus_clinic", "The Duke Lupus Clinic website"),
+        WebLink("http://www.dukehealth.org/locations/duke_lupus_clinic", "The Duke Lupus Clinic website"),
     )
     assert t.healthy_volunteers is True and t.max_age is None and t.responsible_party_type == "SPONSOR"
     assert t.brief_summary is not None and t.brief_summary.startswith(

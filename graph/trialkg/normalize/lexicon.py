@@ -97,9 +97,6 @@ class Lexicon:
         for group in self.entries.values():
             yield from group
 
-    def keys_of(self, kind: str) -> list[str]:
-        return sorted(k for (kd, k) in self.entries if kd == kind)
-
 
 def data_path(name: str) -> Path:
     return Path(str(resources.files("trialkg") / "data" / name))

@@ -35,7 +35,7 @@ FUZZY_KEY_RATIO = 0.92
 FUZZY_WORD_RATIO = 0.8
 FUZZY_MIN_WORD = 5
 
-#: Confidence of registry pairings, by trialkg.mesh method.
+#: Confidence of registry pairings, by normalize.mesh_pairing method.
 REGISTRY_CONFIDENCE = {
     "registry-exact": 1.0,
     "registry-inverted": 0.98,
@@ -222,7 +222,7 @@ def _sorted_keys(lex: Lexicon, kind: str, n_words: int) -> tuple[str, ...]:
 
 
 def registry_link(ui: str, label: str, registry_method: str) -> Link:
-    """The link the registry itself gave (its browse module, paired by trialkg.mesh)."""
+    """The link the registry itself gave (its browse module, paired by normalize.mesh_pairing)."""
     relation = "closeMatch" if registry_method == "registry-overlap" else "exactMatch"
     return Link(
         ui, label, "registry-provided", REGISTRY_CONFIDENCE.get(registry_method, 0.6), relation, registry_method

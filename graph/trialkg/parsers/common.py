@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeVar
 
+from trialkg import ids
 from trialkg.model import (
     Intervention,
     InterventionType,
@@ -26,8 +27,9 @@ from trialkg.model import (
 
 E = TypeVar("E", bound=Enum)
 
-NCT_ID = re.compile(r"\bNCT\d{8}\b")
-_NCT_FULL = re.compile(r"^NCT\d{8}$")
+#: NCT ids in running text (re-exported for the page parsers).
+NCT_ID = ids.NCT_IN_TEXT
+
 
 #: Words pages print for "not stated"; read as None.
 NULL_WORDS = frozenset({"", "none", "n/a", "na", "null", "-", "not provided", "not applicable"})
@@ -209,7 +211,8 @@ def null_if_empty(text: str | None) -> str | None:
 
 
 def is_nct_id(text: str) -> bool:
-    return bool(_NCT_FULL.match(text.strip()))
+    """An NCT id, give or take the spaces around it on a page."""
+    return ids.is_nct_id(text.strip())
 
 
 _PMID = re.compile(r"\bPMID:?\s*(\d{1,9})\b", re.IGNORECASE)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from trialkg.errors import RecordParseError
+from trialkg.ids import NCT_PATTERN
 from trialkg.model import (
     Allocation,
     InterventionModel,
@@ -55,7 +56,7 @@ FORMAT = "compass"
 
 _SITE = "Clinical Trial Compass"
 _SITE_SUFFIX = re.compile(r"[|\u2013\u2014-]\s*Clinical\s+Trial\s+Compass$", re.IGNORECASE)
-_NCT_SUFFIX = re.compile(r"\((NCT\d{8})\)$")
+_NCT_SUFFIX = re.compile(rf"\(({NCT_PATTERN})\)$")
 #: Header facts are short; longer lines are never read as them (keeps the regexes linear).
 _MAX_FACT_LINE = 300
 

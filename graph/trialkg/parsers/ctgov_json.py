@@ -31,6 +31,7 @@ from typing import IO, Any, TypeVar
 import ijson
 
 from trialkg.errors import RecordParseError
+from trialkg.ids import is_nct_id
 from trialkg.model import (
     AgencyClass,
     Allocation,
@@ -39,7 +40,6 @@ from trialkg.model import (
     Intervention,
     InterventionModel,
     InterventionType,
-    Link,
     Location,
     Masking,
     MeshLeaf,
@@ -59,6 +59,7 @@ from trialkg.model import (
     SourceDocument,
     StudyType,
     Trial,
+    WebLink,
 )
 from trialkg.parsers.common import (
     code_key,
@@ -80,7 +81,6 @@ _MAX_DEPTH = 1000
 _LONG_DIGITS = re.compile(rb"[0-9]{%d}" % _MAX_DIGITS)
 #: Longest value text kept in an unmapped note.
 _NOTE_CHARS = 200
-_NCT = re.compile(r"^NCT\d{8}$")
 _RESPONSIBLE_PARTY_TYPES = frozenset({"SPONSOR", "PRINCIPAL_INVESTIGATOR", "SPONSOR_INVESTIGATOR"})
 _IPD_SHARING = frozenset({"YES", "NO", "UNDECIDED"})
 _MESH_RELEVANCE = frozenset({"HIGH", "LOW"})
@@ -302,7 +302,7 @@ def study_to_trial(study: dict[str, Any], source: SourceDocument) -> Trial:
 def _identification(r: _Reader, m: dict[str, Any], f: dict[str, Any]) -> None:
     path = "identificationModule"
     nct = r.text(m, "nctId", path)
-    if nct is not None and not _NCT.match(nct):
+    if nct is not None and not is_nct_id(nct):
         r.warn(f"{path}.nctId", f"not an NCT id: {_short(nct)}")
         nct = None
     f["nct_id"] = nct
@@ -321,7 +321,7 @@ def _identification(r: _Reader, m: dict[str, Any], f: dict[str, Any]) -> None:
     f["acronym"] = r.text(m, "acronym", path) or None
     aliases = []
     for alias in r.texts(m, "nctIdAliases", path):
-        if _NCT.match(alias):
+        if is_nct_id(alias):
             aliases.append(alias)
         else:
             r.warn(f"{path}.nctIdAliases", f"not an NCT id: {_short(alias)}")
@@ -341,7 +341,7 @@ def _status(r: _Reader, m: dict[str, Any], f: dict[str, Any]) -> None:
     f["last_update_posted"] = r.date_struct(m, "lastUpdatePostDateStruct", path)
     # The expanded-access record of this trial (or the trial this expanded access belongs to).
     related = r.text(r.obj(m, "expandedAccessInfo", path), "nctId", f"{path}.expandedAccessInfo")
-    f["related_trials"] = (related,) if related and _NCT.match(related) else ()
+    f["related_trials"] = (related,) if related and is_nct_id(related) else ()
 
 
 def _organization(
@@ -560,7 +560,7 @@ def _references(r: _Reader, m: dict[str, Any], f: dict[str, Any]) -> None:
     for item, at in r.objects(m, "seeAlsoLinks", path):
         url = r.text(item, "url", at)
         if url:
-            links.append(Link(url, r.text(item, "label", at) or None))
+            links.append(WebLink(url, r.text(item, "label", at) or None))
         else:
             r.note(at, "a link without a url")
     f["see_also_links"] = tuple(links)

@@ -29,6 +29,7 @@ import defusedxml
 import defusedxml.ElementTree as DET
 
 from trialkg.errors import RecordParseError
+from trialkg.ids import is_nct_id
 from trialkg.model import (
     AgencyClass,
     Allocation,
@@ -37,7 +38,6 @@ from trialkg.model import (
     Intervention,
     InterventionModel,
     InterventionType,
-    Link,
     Location,
     Masking,
     MeshTerm,
@@ -55,6 +55,7 @@ from trialkg.model import (
     SourceDocument,
     StudyType,
     Trial,
+    WebLink,
 )
 from trialkg.parsers.common import (
     code_key,
@@ -72,7 +73,6 @@ FORMAT = "ctgov_xml"
 
 E = TypeVar("E", bound=Enum)
 
-_NCT = re.compile(r"^NCT\d{8}$")
 _NOTE_CHARS = 200
 _NOT_STATED = frozenset({"", "n/a", "na"})
 
@@ -238,7 +238,7 @@ def study_to_trial(root: Element, source: SourceDocument) -> Trial:
 def _identification(s: _Study, root: Element, f: dict[str, object]) -> None:
     ids = root.find("id_info")
     nct = s.text(ids, "nct_id")
-    if nct is not None and not _NCT.match(nct):
+    if nct is not None and not is_nct_id(nct):
         s.warn("id_info/nct_id", f"not an NCT id: {_short(nct)}")
         nct = None
     f["nct_id"] = nct
@@ -246,9 +246,9 @@ def _identification(s: _Study, root: Element, f: dict[str, object]) -> None:
     if ids is not None:
         f["secondary_ids"] = tuple(SecondaryId(i) for i in s.texts(ids, "secondary_id"))
         aliases = s.texts(ids, "nct_alias")
-        f["nct_id_aliases"] = tuple(a for a in aliases if _NCT.match(a))
+        f["nct_id_aliases"] = tuple(a for a in aliases if is_nct_id(a))
         for alias in aliases:
-            if not _NCT.match(alias):
+            if not is_nct_id(alias):
                 s.warn("id_info/nct_alias", f"not an NCT id: {_short(alias)}")
     f["brief_title"] = s.text(root, "brief_title")
     f["official_title"] = s.text(root, "official_title")
@@ -451,7 +451,7 @@ def _references(s: _Study, root: Element, f: dict[str, object]) -> None:
     for node in root.findall("link"):
         url = s.text(node, "url")
         if url:
-            links.append(Link(url, s.text(node, "description")))
+            links.append(WebLink(url, s.text(node, "description")))
         else:
             s.note("link", "a link without a url")
     f["see_also_links"] = tuple(links)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from trialkg.errors import RecordParseError
+from trialkg.ids import NCT_PATTERN
 from trialkg.model import (
     LAST_KNOWN_STATUSES,
     Allocation,
@@ -59,7 +60,7 @@ FORMAT = "keyvalue"
 
 E = TypeVar("E", bound=Enum)
 
-_HEADER = re.compile(r"^Viewing Study (NCT\d{8})\s*$")
+_HEADER = re.compile(rf"^Viewing Study ({NCT_PATTERN})\s*$")
 #: "Key: value" or "Key:" - the key runs to the first colon that ends a word (not "http://").
 _KEY_LINE = re.compile(r"^([A-Za-z][^:]{0,80}?):(?:\s+(.*))?$")
 #: The export writes Python's None and a few "not given" words; exact, so the code "NONE" survives.
@@ -509,7 +510,7 @@ def _build(doc: _Doc, source: SourceDocument) -> Trial:
 def sniff(head: str) -> int:
     """Sure on the export's header or its "Study NCT ID:" key; else by how many known keys appear."""
     score = 0
-    if re.search(r"^Viewing Study NCT\d{8}", head, re.MULTILINE):
+    if re.search(rf"^Viewing Study {NCT_PATTERN}", head, re.MULTILINE):
         score += 50
     if re.search(r"^Study NCT ID:", head, re.MULTILINE):
         score += 50
