@@ -54,7 +54,7 @@ def registry_studies() -> list[str]:
             continue
         items = data if isinstance(data, list) else data.get("studies", [data]) if isinstance(data, dict) else []
         for study in items:
-            nct = (study.get("protocolSection", {}).get("identificationModule", {}) if isinstance(study, dict) else {})
+            nct = study.get("protocolSection", {}).get("identificationModule", {}) if isinstance(study, dict) else {}
             nct_id = nct.get("nctId") if isinstance(nct, dict) else None
             if isinstance(nct_id, str) and re.fullmatch(r"NCT\d{8}", nct_id) and nct_id not in seen:
                 seen[nct_id] = json.dumps(study, ensure_ascii=False)
@@ -466,7 +466,11 @@ def main() -> None:
     table = list(rows(results))
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:
-        print("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
+        print(
+            "  ".join(
+                cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
     print(f"\n{os.cpu_count()} CPU cores; build --jobs {args.jobs}; python {sys.version.split()[0]}")
 
 

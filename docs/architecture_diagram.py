@@ -18,8 +18,18 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 #: (room, modules, x, y) on a 16 x 9 canvas; the per-document stages run left to right along the top.
 ROOMS = [
-    ("parsers/", "registry · keyvalue · registry_page\ncompass · medpath · ctgov_json · ctgov_xml\ntext · criteria_text · common", 0.3, 4.4),
-    ("normalize/", "enrich · mentions · linking · lexicon\ncriteria · mesh_pairing · dosage · orgs\nmesh_file · make_lexicon · text", 4.3, 4.4),
+    (
+        "parsers/",
+        "registry · keyvalue · registry_page\ncompass · medpath · ctgov_json · ctgov_xml\ntext · criteria_text · common",
+        0.3,
+        4.4,
+    ),
+    (
+        "normalize/",
+        "enrich · mentions · linking · lexicon\ncriteria · mesh_pairing · dosage · orgs\nmesh_file · make_lexicon · text",
+        4.3,
+        4.4,
+    ),
     ("rdf/", "mapping · record · readback · merge\niri · fields · vocab · terms · queries\ngen · diagram", 8.3, 4.4),
     ("validate/", "compiled · pyshacl_engine\nreport · results", 12.3, 4.4),
     ("store/", "oxigraph · export (sinks) · sparql\nload · server · endpoint", 12.3, 1.2),

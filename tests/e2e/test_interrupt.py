@@ -58,7 +58,9 @@ def wait_for(out: Path, previous: dict[str, bytes], moment: str, process: subpro
         if moment == "writing" and any(p.name.endswith(".tmp") for p in out.glob(".build-*/staged/.*")):
             return
         if moment == "renamed" and any(
-            not p.name.startswith(".") and p.is_file() and p.name in previous
+            not p.name.startswith(".")
+            and p.is_file()
+            and p.name in previous
             and p.stat().st_size != len(previous[p.name])
             for p in out.iterdir()
         ):

@@ -32,7 +32,11 @@ TestCompassFormat = kit.text_format_tests(
     seeds=[SEED],
     unseen=UNSEEN,
     no_trial_texts=[
-        "", "  \n\n", "Hello world\nnothing here\n", "See this in plain English?\n", "| Clinical Trial Compass\n"
+        "",
+        "  \n\n",
+        "Hello world\nnothing here\n",
+        "See this in plain English?\n",
+        "| Clinical Trial Compass\n",
     ],
 )
 

@@ -31,7 +31,11 @@ TestMedpathFormat = kit.text_format_tests(
     seeds=SEEDS,
     unseen=UNSEEN,
     no_trial_texts=[
-        "", "  \n\n", "Hello world\nnothing here\n", "MedPath\n", "© Copyright 2025. All Rights Reserved by MedPath"
+        "",
+        "  \n\n",
+        "Hello world\nnothing here\n",
+        "MedPath\n",
+        "© Copyright 2025. All Rights Reserved by MedPath",
     ],
 )
 

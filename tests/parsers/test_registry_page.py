@@ -21,8 +21,7 @@ BLURB = {
     "associated with them.",
     "Interventions": "Learn about the drugs, procedures, or behavioral strategies being tested and how they "
     "are applied within this trial.",
-    "Locations": "Explore where the study is taking place and check the recruitment status at each "
-    "participating site.",
+    "Locations": "Explore where the study is taking place and check the recruitment status at each participating site.",
     "Countries": "Review the countries where the study has at least one active or historical site.",
     "Eligibility Criteria": "Check the participation requirements, including inclusion and exclusion rules, "
     "age limits, and whether healthy volunteers are accepted.",
@@ -43,7 +42,10 @@ TestRegistryPageFormat = kit.text_format_tests(
     seeds=[SEED],
     unseen=UNSEEN,
     no_trial_texts=[
-        "", "\n \n", "Basic Information\nno blurb here\n", f"Basic Information\n{BLURB['Basic Information']}\n"
+        "",
+        "\n \n",
+        "Basic Information\nno blurb here\n",
+        f"Basic Information\n{BLURB['Basic Information']}\n",
     ],
 )
 

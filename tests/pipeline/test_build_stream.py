@@ -102,4 +102,3 @@ def test_leftovers_of_an_interrupted_build_are_cleared(tmp_path):
     build(CORPUS[:2], out)
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
     assert len(open_graph(out)) > 100
-

@@ -22,7 +22,7 @@ from trialkg.store.oxigraph import (
 
 def test_the_store_is_loaded_in_blocks_that_end_at_line_ends(tmp_path: Path) -> None:
     path = tmp_path / "x.nq"
-    path.write_bytes(b"".join(b"<s> <p> \"%d\" .\n" % i for i in range(500)) + b"<s> <p> \"" + b"x" * 300 + b"\" .\n")
+    path.write_bytes(b"".join(b'<s> <p> "%d" .\n' % i for i in range(500)) + b'<s> <p> "' + b"x" * 300 + b'" .\n')
     blocks = list(line_blocks(path, size=64))
     assert b"".join(blocks) == path.read_bytes()
     assert len(blocks) > 10 and all(block.endswith(b"\n") for block in blocks)  # a line longer than a block waits

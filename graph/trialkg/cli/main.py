@@ -89,9 +89,7 @@ def build(
         )  # fmt: skip
     elapsed = time.perf_counter() - started
     if as_json:
-        print_json(
-            {**report.to_json(), "written": [str(p) for p in report.written], "timings": report.timings}
-        )
+        print_json({**report.to_json(), "written": [str(p) for p in report.written], "timings": report.timings})
     else:
         listed = verbose or len(report.documents) <= 50
         for doc in report.documents:

@@ -103,8 +103,11 @@ def enrich(trial: Trial, lexicon: Lexicon | None = None) -> EnrichedTrial:
         ReadIntervention(
             intervention=item,
             mention=mention,
-            entity=EntityKey("intervention", mention.primary.ui if mention.primary else None,
-                             strip_qualifiers(item.name) or item.name),  # fmt: skip
+            entity=EntityKey(
+                "intervention",
+                mention.primary.ui if mention.primary else None,
+                strip_qualifiers(item.name) or item.name,
+            ),  # fmt: skip
             role=intervention_role(item, arm_types.get(item.name, ())),
             regimen=parse_regimen(item.description),
         )
@@ -124,10 +127,12 @@ def enrich(trial: Trial, lexicon: Lexicon | None = None) -> EnrichedTrial:
             ReadCriterion(parsed, tuple(ReadConstraint(c, constraint_entity(c)) for c in parsed.constraints))
             for parsed in parse_trial(trial)
         ),
-        condition_mesh_pairings=tuple(pair_mesh(trial.conditions, _identified(trial.condition_meshes),
-                                                trial.condition_mesh_leaves)),  # fmt: skip
-        intervention_mesh_pairings=tuple(pair_mesh(names, _identified(trial.intervention_meshes),
-                                                   trial.intervention_mesh_leaves)),  # fmt: skip
+        condition_mesh_pairings=tuple(
+            pair_mesh(trial.conditions, _identified(trial.condition_meshes), trial.condition_mesh_leaves)
+        ),  # fmt: skip
+        intervention_mesh_pairings=tuple(
+            pair_mesh(names, _identified(trial.intervention_meshes), trial.intervention_mesh_leaves)
+        ),  # fmt: skip
         xrefs={ui: lex.xrefs[ui] for ui in sorted(primaries) if ui in lex.xrefs},
         codes={
             "condition_codes": codes(links.conditions, lex),

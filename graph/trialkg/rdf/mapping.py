@@ -286,9 +286,7 @@ def _entity_iri(entity: EntityKey) -> str:
     return iri.intervention_entity(entity.mesh_ui, entity.key)
 
 
-def _constraint_triples(
-    criterion: URIRef, n: int, c: Constraint, entity: EntityKey | None
-) -> Iterator[Triple]:
+def _constraint_triples(criterion: URIRef, n: int, c: Constraint, entity: EntityKey | None) -> Iterator[Triple]:
     """A criterion's constraint: a child node of the criterion, by position."""
     node = URIRef(iri.constraint(criterion, n))
     yield (criterion, TK.constraint, node)

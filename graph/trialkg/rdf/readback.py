@@ -30,6 +30,7 @@ _EXACT_MATCH = "http://www.w3.org/2004/02/skos/core#exactMatch"
 #: Pseudo-predicate under which the codes trial_codes.rq finds are kept, by kind.
 _CODES_OF = "codes:"
 
+
 def resolve_trial(store: ox.Store, ident: str) -> str:
     """The IRI of the trial named by an NCT id or an IRI; TrialNotFoundError otherwise."""
     ident = ident.strip()

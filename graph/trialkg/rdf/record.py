@@ -69,8 +69,12 @@ def stated_record(trial: Trial) -> dict[str, Any]:
             for i in t.interventions
         ],
         "arms": [
-            {"label": a.label, "description": a.description, "intervention_names": list(a.intervention_names),
-             "type": _code(a.type)}
+            {
+                "label": a.label,
+                "description": a.description,
+                "intervention_names": list(a.intervention_names),
+                "type": _code(a.type),
+            }
             for a in t.arms
         ],  # fmt: skip
         "inclusion_criteria": list(t.inclusion_criteria),
@@ -79,8 +83,16 @@ def stated_record(trial: Trial) -> dict[str, Any]:
         "secondary_outcomes": [_outcome(o) for o in t.secondary_outcomes],
         "other_outcomes": [_outcome(o) for o in t.other_outcomes],
         "locations": [
-            {"facility": loc.facility, "city": loc.city, "state": loc.state, "country": loc.country, "zip": loc.zip,
-             "status": _code(loc.status), "latitude": loc.latitude, "longitude": loc.longitude}
+            {
+                "facility": loc.facility,
+                "city": loc.city,
+                "state": loc.state,
+                "country": loc.country,
+                "zip": loc.zip,
+                "status": _code(loc.status),
+                "latitude": loc.latitude,
+                "longitude": loc.longitude,
+            }
             for loc in t.locations
         ],  # fmt: skip
         "references": [

@@ -32,6 +32,7 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
+from trialkg import ids
 from trialkg.rdf import iri
 from trialkg.resources import data_dir
 
@@ -62,7 +63,7 @@ def write_atomic(path: Path, write: Callable[[io.BufferedWriter], Any]) -> None:
     os.chmod(fd, 0o666 & ~_UMASK)  # what a plain open() would give, not mkstemp's owner-only mode
     try:
         with os.fdopen(fd, "wb") as fh:
-            write(fh)  # type: ignore[arg-type]
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -111,13 +112,13 @@ def context() -> dict[str, Any]:
 def _terms() -> tuple[dict[str, str], dict[str, str]]:
     """(property IRI -> context term, class IRI -> context term) from the committed context."""
     ctx = context()["@context"]
-    prefixes = {k: v for k, v in ctx.items() if isinstance(v, str) and v.endswith(("/", "#"))}
+    prefixes = {k for k, v in ctx.items() if isinstance(v, str) and v.endswith(("/", "#"))}
 
     def expand(curie: str) -> str:
-        prefix, _, local = curie.partition(":")
-        return prefixes[prefix] + local if prefix in prefixes else curie
+        return ids.converter().expand(curie) or curie
 
-    properties, classes = {}, {}
+    properties: dict[str, str] = {}
+    classes: dict[str, str] = {}
     for term, definition in ctx.items():
         if term.startswith("@") or term in prefixes:
             continue
@@ -336,7 +337,7 @@ class DocumentFragments:
             if q in seen_here:
                 continue
             seen_here.add(q)
-            subject = q.subject.value
+            subject = q.subject.value if not isinstance(q.subject, ox.Triple) else ""
             if subject == trial_iri or subject.startswith(own_prefix):
                 fresh.append(q)
                 own.append(q.triple)

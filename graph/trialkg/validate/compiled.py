@@ -32,6 +32,8 @@ from trialkg.resources import shapes_graph
 from trialkg.validate.results import SEVERITY, ShaclResult, TrialResult, sort_key
 
 Node = URIRef | Literal | BNode
+#: A term of the shapes graph, as rdflib types it.
+ShapeTerm = rdflib.term.Node
 #: subject -> predicate -> values, for the triples of one batch.
 Index = dict[Node, dict[URIRef, list[Node]]]
 ValueTest = Callable[[Node, Index], bool]
@@ -144,7 +146,7 @@ class _Compiler:
             for shape in shapes
         )
 
-    def own_checks(self, shape: Node) -> tuple[_PropertyCheck, ...]:
+    def own_checks(self, shape: ShapeTerm) -> tuple[_PropertyCheck, ...]:
         """A node shape's constraints on the focus node itself (sh:nodeKind, sh:pattern, sh:sparql...), if any."""
         own = [(p, v) for p, v in sorted(self.g.predicate_objects(shape)) if p not in _NODE_SHAPE_PARAMETERS]
         if not own:
@@ -159,19 +161,20 @@ class _Compiler:
             ),
         )  # fmt: skip
 
-    def sparql_check(self, constraint: Node, path: Node | None) -> _SparqlCheck:
+    def sparql_check(self, constraint: ShapeTerm, path: ShapeTerm | None) -> _SparqlCheck:
         text = str(self.g.value(constraint, SH.select)).replace("$this", "?this")
         if path is not None:
             text = text.replace("$PATH", f"<{path}>")
         return _SparqlCheck(self.prefixes + text, str(self.g.value(constraint, SH.message)))
 
-    def property_check(self, shape: Node) -> _PropertyCheck:
+    def property_check(self, shape: ShapeTerm) -> _PropertyCheck:
         g = self.g
         path = g.value(shape, SH.path)
+        predicates: tuple[URIRef, ...]
         if isinstance(path, URIRef):
             shown, predicates = str(path), (path,)
         elif (alternatives := g.value(path, SH.alternativePath)) is not None:
-            shown, predicates = None, tuple(Collection(g, alternatives))  # type: ignore[arg-type]
+            shown, predicates = None, tuple(_iri(m) for m in Collection(g, alternatives))
         else:
             raise NotImplementedError(f"compiled shapes: unsupported sh:path {path!r} on {shape}")
         severity = g.value(shape, SH.severity, default=SH.Violation)
@@ -182,16 +185,16 @@ class _Compiler:
             if parameter in _NOT_CONSTRAINTS:
                 continue
             if parameter == SH.minCount:
-                min_count = int(value)
+                min_count = int(str(value))
             elif parameter == SH.maxCount:
-                max_count = int(value)
+                max_count = int(str(value))
             elif parameter == SH.sparql:
                 sparql.append(self.sparql_check(value, path))
             else:
                 value_tests.append(self.value_test(parameter, value))
         return _PropertyCheck(
             path=shown,
-            predicates=predicates,  # type: ignore[arg-type]
+            predicates=predicates,
             severity=SEVERITY[severity],  # type: ignore[index]
             message=str(g.value(shape, SH.message) or ""),
             min_count=min_count,
@@ -200,22 +203,22 @@ class _Compiler:
             sparql=tuple(sparql),
         )
 
-    def value_test(self, parameter: Node, value: Node) -> tuple[str, ValueTest]:
+    def value_test(self, parameter: ShapeTerm, value: ShapeTerm) -> tuple[str, ValueTest]:
         """(component, test) for one constraint parameter that applies to each value node."""
         g = self.g
         if parameter == SH.datatype:
             return _component("Datatype"), _datatype_test(value)  # type: ignore[arg-type]
         if parameter == SH["in"]:
-            allowed = frozenset(Collection(g, value))  # type: ignore[arg-type]
+            allowed = frozenset(Collection(g, value))
             return _component("In"), lambda v, _i: v in allowed
         if parameter == SH.pattern:
             regex = re.compile(str(value))  # sh:flags is not supported: it fails as an unknown parameter
             return _component("Pattern"), lambda v, _i: not isinstance(v, BNode) and bool(regex.search(str(v)))
         if parameter == SH.minLength:
-            n = int(value)
+            n = int(str(value))
             return _component("MinLength"), lambda v, _i: not isinstance(v, BNode) and len(str(v)) >= n
         if parameter == SH.maxLength:
-            n = int(value)
+            n = int(str(value))
             return _component("MaxLength"), lambda v, _i: not isinstance(v, BNode) and len(str(v)) <= n
         if parameter == SH["class"]:
             return _component("Class"), lambda v, i: value in i.get(v, {}).get(_TYPE, ())
@@ -231,7 +234,7 @@ class _Compiler:
         if parameter == SH.maxExclusive:
             return _component("MaxExclusive"), _compare_test(value, lambda a, b: a < b)  # type: ignore[arg-type]
         if parameter in (SH["or"], SH["and"]):
-            members = [self.shape_test(m) for m in Collection(g, value)]  # type: ignore[arg-type]
+            members = [self.shape_test(m) for m in Collection(g, value)]
             combine = any if parameter == SH["or"] else all
             name = "Or" if parameter == SH["or"] else "And"
             return _component(name), lambda v, i: combine(m(v, i) for m in members)
@@ -240,7 +243,7 @@ class _Compiler:
             return _component("Node"), member
         raise NotImplementedError(f"compiled shapes: unsupported constraint {parameter} (add it here, with a test)")
 
-    def shape_test(self, shape: Node) -> ValueTest:
+    def shape_test(self, shape: ShapeTerm) -> ValueTest:
         """Whether a value conforms to a shape used inside sh:or / sh:and / sh:node (value constraints only)."""
         tests = [
             self.value_test(p, v)[1]
@@ -255,6 +258,13 @@ class _Compiler:
 
             return with_properties
         return lambda v, i: all(t(v, i) for t in tests)
+
+
+def _iri(term: ShapeTerm) -> URIRef:
+    """A path alternative of the shapes: only predicates (IRIs) are supported."""
+    if not isinstance(term, URIRef):
+        raise NotImplementedError(f"compiled shapes: unsupported path alternative {term!r}")
+    return term
 
 
 @functools.cache
@@ -310,7 +320,9 @@ def _check_property(prop: _PropertyCheck, focus: Node, index: Index) -> list[Sha
     return results
 
 
-def _focus_nodes(check: _NodeCheck, by_class: dict[Node, list[Node]], by_predicate: dict[Node, list[Node]]) -> list:
+def _focus_nodes(
+    check: _NodeCheck, by_class: dict[Node, list[Node]], by_predicate: dict[Node, list[Node]]
+) -> list[Node]:
     found = [s for c in check.target_classes for s in by_class.get(c, ())]
     found += [s for p in check.target_subjects_of for s in by_predicate.get(p, ())]
     return list(dict.fromkeys(found))
