@@ -137,12 +137,7 @@ def sniff(head: str) -> int:
 
 def parse(path: Path, source: SourceDocument) -> Iterator[Trial]:
     """The one trial a MedPath page describes."""
-
-    try:
-        text = read_text(path)
-    except OSError as exc:
-        raise RecordParseError(str(path), f"cannot read the file ({exc.strerror})") from exc
-    yield parse_text(text, str(path), source)
+    yield parse_text(read_text(path), str(path), source)
 
 
 def parse_text(text: str, name: str, source: SourceDocument) -> Trial:

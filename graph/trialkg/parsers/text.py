@@ -8,8 +8,11 @@ from trialkg.errors import RecordParseError
 
 
 def read_text(path: Path) -> str:
-    """The document as text: UTF-8 (a BOM is dropped); binary or undecodable input is an error."""
-    data = path.read_bytes()
+    """The document as text: UTF-8 (a BOM is dropped); unreadable, binary or undecodable input is an error."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RecordParseError(str(path), f"cannot read the file ({exc.strerror})") from exc
     return decode_text(data, str(path))
 
 
