@@ -1,10 +1,12 @@
 """trialkg as a Python library: build a graph, open it, ask it what the CLI asks.
 
->>> import trialkg                                   # doctest: +SKIP
->>> report = trialkg.build(["studies/"], out="output")
->>> graph = trialkg.open("output")
->>> graph.show("NCT04397107")["brief_title"]
->>> [r.nct_id for r in graph.related("NCT04397107", top=3)]
+    import trialkg
+    report = trialkg.build(["studies/"], out="output")
+    graph = trialkg.open("output")
+    graph.show("NCT04397107")["brief_title"]
+    [r.nct_id for r in graph.related("NCT04397107", top=3)]
+
+(the README's Python API section has the whole tour; a test runs it).
 
 Every method takes an NCT id or a trial IRI where it takes a trial; an id the graph does not hold
 raises trialkg.errors.TrialNotFoundError.
