@@ -23,13 +23,12 @@ import pyoxigraph as ox
 
 from trialkg.apps.match import MatchResult, Patient, match
 from trialkg.apps.related import DEFAULT_SCORER, RelatedTrial, related
-from trialkg.errors import TrialkgError
 from trialkg.pipeline import BuildReport
 from trialkg.pipeline import build as build_graph
 from trialkg.rdf.readback import list_trials, read_trial, resolve_trial
 from trialkg.store.export import FORMATS
 from trialkg.store.oxigraph import open_graph
-from trialkg.store.sparql import refuse_update
+from trialkg.store.sparql import answer
 
 __all__ = ["Graph", "build", "open"]
 
@@ -85,11 +84,7 @@ class Graph:
 
     def query(self, sparql: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """Answer a read-only SPARQL query, all named graphs seen as one default graph."""
-        refuse_update(sparql, where=f"the graph in {self.path}")
-        try:
-            return self.store.query(sparql, use_default_graph_as_union=True)
-        except SyntaxError as exc:
-            raise TrialkgError(f"SPARQL syntax error: {exc}") from exc
+        return answer(self.store, sparql, where=f"the graph in {self.path}")
 
 
 def open(graph_dir: str | Path = "output") -> Graph:  # noqa: A001 - `trialkg.open` reads as the builtin does

@@ -67,8 +67,12 @@ def refuse_update(text: str, *, where: str) -> None:
 
 def run_local(graph_dir: Path, text: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
     """Answer a read-only query over a build, all named graphs seen as one default graph."""
-    refuse_update(text, where=f"the graph in {graph_dir}")
-    store = open_graph(graph_dir)
+    return answer(open_graph(graph_dir), text, where=f"the graph in {graph_dir}")
+
+
+def answer(store: ox.Store, text: str, *, where: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    """A read-only query's answer from `store`, all named graphs seen as one default graph."""
+    refuse_update(text, where=where)
     try:
         return store.query(text, use_default_graph_as_union=True)
     except SyntaxError as exc:
