@@ -13,14 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from trialkg.ids import is_mesh_ui
-from trialkg.model import Intervention, Location, MeshTerm, Trial
+from trialkg.model import Intervention, Location, Trial
 from trialkg.normalize.criteria import Constraint, ConstraintKind, ParsedCriterion, parse_trial
 from trialkg.normalize.dosage import Regimen, arm_types_by_intervention, intervention_role, parse_regimen
 from trialkg.normalize.lexicon import Lexicon, XRef, default_lexicon
 from trialkg.normalize.linking import primary, resolve
 from trialkg.normalize.mentions import Mention, all_interventions, codes, link_trial
-from trialkg.normalize.mesh_pairing import MeshPairing, pair_mesh
+from trialkg.normalize.mesh_pairing import MeshPairing
 from trialkg.normalize.orgs import OrgName, read_org
 from trialkg.normalize.text import strip_qualifiers
 
@@ -127,12 +126,8 @@ def enrich(trial: Trial, lexicon: Lexicon | None = None) -> EnrichedTrial:
             ReadCriterion(parsed, tuple(ReadConstraint(c, constraint_entity(c)) for c in parsed.constraints))
             for parsed in parse_trial(trial)
         ),
-        condition_mesh_pairings=tuple(
-            pair_mesh(trial.conditions, _identified(trial.condition_meshes), trial.condition_mesh_leaves)
-        ),  # fmt: skip
-        intervention_mesh_pairings=tuple(
-            pair_mesh(names, _identified(trial.intervention_meshes), trial.intervention_mesh_leaves)
-        ),  # fmt: skip
+        condition_mesh_pairings=tuple(links.condition_pairings),
+        intervention_mesh_pairings=tuple(links.intervention_pairings),
         xrefs={ui: lex.xrefs[ui] for ui in sorted(primaries) if ui in lex.xrefs},
         codes={
             "condition_codes": codes(links.conditions, lex),
@@ -167,8 +162,3 @@ def _site_organization(facility: str | None) -> OrgName | None:
         return None
     read = read_org(facility)
     return None if read.department is None and read.canonical is None else read
-
-
-def _identified(meshes: tuple[MeshTerm, ...]) -> tuple[MeshTerm, ...]:
-    """The descriptors with a well-formed UI (legacy XML states terms without ids)."""
-    return tuple(m for m in meshes if is_mesh_ui(m.id))

@@ -7,13 +7,14 @@ and `show --json` always agree on which node and which codes a mention gets.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from trialkg.ids import is_mesh_ui, mesh_curie, mesh_ui
 from trialkg.model import Intervention, MeshTerm, Trial
 from trialkg.normalize.lexicon import Lexicon, default_lexicon
 from trialkg.normalize.linking import GENERIC_KEYS, Link, primary, registry_link, resolve
-from trialkg.normalize.mesh_pairing import pair_mesh
+from trialkg.normalize.mesh_pairing import MeshPairing, pair_mesh
 from trialkg.normalize.text import key
 
 #: A derived mention says "the text names it", not "the trial is about it": capped below stated links.
@@ -43,17 +44,10 @@ class Mention:
         return out
 
 
-def link_mentions(
-    names: list[str],
-    kind: str,
-    meshes: tuple[MeshTerm, ...],
-    leaves: tuple,  # type: ignore[type-arg]
-    lexicon: Lexicon,
-) -> list[Mention]:
+def link_mentions(names: list[str], kind: str, pairings: Sequence[MeshPairing], lexicon: Lexicon) -> list[Mention]:
     """Each stated name's links: the registry's own pairing for this trial, and the lexicon's when that is unsure."""
-    valid = tuple(m for m in meshes if is_mesh_ui(m.id))
     registry: dict[int, list[Link]] = {}
-    for p in pair_mesh(names, valid, leaves):
+    for p in pairings:
         registry.setdefault(p.name_index, []).append(
             registry_link(mesh_ui(p.descriptor.id), p.descriptor.term, p.method)
         )
@@ -134,21 +128,31 @@ class TrialLinks:
     interventions: list[Mention]
     derived_conditions: list[Mention]
     derived_interventions: list[Mention]
+    #: The registry's MeSH descriptors paired with the stated names (what the registry links rest on).
+    condition_pairings: list[MeshPairing]
+    intervention_pairings: list[MeshPairing]
 
 
 def link_trial(trial: Trial, all_intervention_names: list[str], lexicon: Lexicon | None = None) -> TrialLinks:
     """Every mention of the trial linked; derived ones only where the trial states none of that kind."""
     lex = lexicon or default_lexicon()
-    conditions = link_mentions(list(trial.conditions), "condition", trial.condition_meshes,
-                               trial.condition_mesh_leaves, lex)  # fmt: skip
-    interventions = link_mentions(all_intervention_names, "intervention", trial.intervention_meshes,
-                                  trial.intervention_mesh_leaves, lex)  # fmt: skip
+    condition_pairings = pair_mesh(trial.conditions, _identified(trial.condition_meshes), trial.condition_mesh_leaves)
+    intervention_pairings = pair_mesh(
+        all_intervention_names, _identified(trial.intervention_meshes), trial.intervention_mesh_leaves
+    )
     return TrialLinks(
-        conditions,
-        interventions,
+        link_mentions(list(trial.conditions), "condition", condition_pairings, lex),
+        link_mentions(all_intervention_names, "intervention", intervention_pairings, lex),
         [] if trial.conditions else derive_mentions(trial, "condition", lex),
         [] if all_intervention_names else derive_mentions(trial, "intervention", lex),
+        condition_pairings,
+        intervention_pairings,
     )
+
+
+def _identified(meshes: tuple[MeshTerm, ...]) -> tuple[MeshTerm, ...]:
+    """The descriptors with a well-formed UI (legacy XML states terms without ids)."""
+    return tuple(m for m in meshes if is_mesh_ui(m.id))
 
 
 def codes(mentions: list[Mention], lexicon: Lexicon | None = None) -> list[str]:
