@@ -106,7 +106,7 @@ def enrich(trial: Trial, lexicon: Lexicon | None = None) -> EnrichedTrial:
                 "intervention",
                 mention.primary.ui if mention.primary else None,
                 strip_qualifiers(item.name) or item.name,
-            ),  # fmt: skip
+            ),
             role=intervention_role(item, arm_types.get(item.name, ())),
             regimen=parse_regimen(item.description),
         )
