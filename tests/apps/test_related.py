@@ -34,7 +34,7 @@ def _store(*trials: Trial) -> ox.Store:
     store = ox.Store()
     for t in trials:
         mapped = map_trial(enrich(t))
-        store.extend(quads(mapped.triples, mapped.graph_iri))
+        store.extend(quads(mapped.triples))  # one source each: the default graph, as a build
     return store
 
 

@@ -88,6 +88,7 @@ _KEY_OF_LINK: dict[str, str] = {
     str(TK.listedRelatedTrial): "related_trials", str(TK.relatedTrialListing): "related_trials",
     str(TK.secondaryIdentifier): "secondary_ids",
     str(TK.leadSponsor): "organizations", str(TK.collaborator): "organizations", str(TK.organization): "organizations",
+    str(TK.organizationStatement): "organizations",
     str(TK.official): "officials",
     str(TK.conditionStatement): "conditions", str(TK.condition): "conditions",
     str(TK.intervention): "interventions",

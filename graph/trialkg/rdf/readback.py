@@ -142,11 +142,16 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
     rec["related_trials"] = [n for n in (iri.nct_of_trial(r) for r in listed if r) if n]
 
     orgs = []
+    stated: dict[str, str] = {}  # shared organisation -> this trial's statement of it (its name, agency class)
+    for n in reversed(g.ordered(t, str(TK.organizationStatement))):
+        stated[g.one(n, str(TK.statedOrganization))] = n
     for role, prop in (("LEAD_SPONSOR", "leadSponsor"), ("COLLABORATOR", "collaborator"), (None, "organization")):
         for org in g.all(t, str(TK[prop])):
-            agency = g.one(org, str(TK.agencyClass))
+            statement = stated.get(org)
+            agency = g.one(statement, str(TK.agencyClass)) if statement else None
             ids = sorted(c for c in (iri.curie_of(x) for x in g.all(org, _EXACT_MATCH)) if c)
-            orgs.append({"name": g.one(org, _RDFS_LABEL), "role": role,
+            name = g.one(statement, str(TK.name)) if statement else g.one(org, _RDFS_LABEL)
+            orgs.append({"name": name, "role": role,
                          "agency_class": _code_value(agency) if agency else None, "ids": ids})  # fmt: skip
     rec["organizations"] = orgs
     rec["lead_sponsor"] = next((o["name"] for o in orgs if o["role"] == "LEAD_SPONSOR"), None)
