@@ -3,9 +3,10 @@
 Over the network it speaks the SPARQL 1.1 Graph Store HTTP Protocol (GSP, W3C 2013): the default
 graph (the merged view) and the sources' named graphs (first chunk PUT, which replaces the graph,
 the rest POSTed, which adds), or the default graph into one target graph; failures of the store
-(5xx, 429, dropped connections) are retried with exponential backoff. Afterwards a SPARQL COUNT at the store's query endpoint
-must equal what the build holds. Offline, the first load of a big build goes through Oxigraph's
-bulk loader instead (in-process, as the build loads its own store), which writes the store folder directly.
+(5xx, 429, dropped connections) are retried with exponential backoff. Afterwards a SPARQL COUNT at
+the store's query endpoint must equal what the build holds. Offline, the first load of a big build
+goes through Oxigraph's bulk loader instead (in-process, as the build loads its own store), which
+writes the store folder directly.
 """
 
 from __future__ import annotations
