@@ -111,8 +111,8 @@ def test_write_relations_is_data_that_conforms_and_repeats(seed_build, tmp_path)
     assert len(list(related_links)) == 15  # 5 trials x top 3, not 30 after the second run
     rows = list(store.query(
         "PREFIX trialkg: <https://w3id.org/trialkg/ontology#> "
-        "SELECT ?t ?o WHERE { ?t trialkg:trialRelation ?r . ?r trialkg:rank 1 ; trialkg:relationTarget ?o }",
-        use_default_graph_as_union=True,
+        "SELECT ?t ?o WHERE { GRAPH <https://w3id.org/trialkg/graph/related> {"
+        " ?t trialkg:trialRelation ?r . ?r trialkg:rank 1 ; trialkg:relationTarget ?o } }",
     ))  # fmt: skip
     assert len(rows) == 5
     nct = resolve_trial(store, "NCT04397107")
