@@ -507,10 +507,10 @@ class DocumentFragments:
     def add_unsplit(self, quads: Sequence[ox.Quad], *, flatten: bool = False) -> None:
         """Write statements not split by trial (a whole store): the default graph the shared nodes' way.
 
-        Named graphs go to the N-Quads only, unless `flatten` (their triples then join every format).
+        Named graphs go to the N-Quads only, unless `flatten` (their triples then join the default graph).
         """
         default = [q.triple for q in quads if flatten or isinstance(q.graph_name, ox.DefaultGraph)]
-        named = [q for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)]
+        named = [] if flatten else [q for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)]
         self._write_shared(default)
         self.files[NAMED_SUFFIX].write(serialize_bytes(named, ox.RdfFormat.N_QUADS))
         self._segment(None, "", [])
