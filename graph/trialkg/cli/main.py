@@ -67,8 +67,8 @@ def build(
     Reads each document, maps it to RDF, validates it with the SHACL shapes and writes Turtle,
     JSON-LD and N-Triples (the merged graph, each trial once) and N-Quads (the same, plus what
     each source stated of a trial several documents describe, in that source's named graph)
-    under --out, with an Oxigraph store (oxigraph/) that the query commands read. A document that cannot be read is reported
-    and skipped; the exit code is then 1.
+    under --out, with an Oxigraph store (oxigraph/) that the query commands read. A document
+    that cannot be read is reported and skipped; the exit code is then 1.
     """
     started = time.perf_counter()
     paths, missing = resolve_inputs(list(inputs))
