@@ -281,6 +281,7 @@ def _merge_multi_source(stems: Sequence[Path], merged_stem: Path, formats: Seque
             out.add_own(trial, merged, named)
     finally:
         out.close()
+        export.forget_fragments()
     return set(multi)
 
 

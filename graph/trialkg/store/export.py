@@ -308,32 +308,57 @@ def occurrences(stems: Sequence[Path]) -> dict[str, list[tuple[Path, str]]]:
     return found
 
 
-@functools.lru_cache(maxsize=8)
-def _document_statements(stem: Path) -> tuple[dict[str, list[bytes]], dict[str, list[bytes]], list[bytes]]:
-    """(trial -> own N-Triples lines, graph -> source-document lines, shared-node lines) of one document."""
+# The parent reads a multi-source trial's statements back from its documents' fragments: the index,
+# the segments' offsets and the shared-node lines of the last few documents are kept (one build's
+# work folder; `forget_fragments` drops them).
+
+
+@functools.lru_cache(maxsize=64)
+def _index(stem: Path) -> FragmentIndex:
     index = FragmentIndex.read(stem)
-    assert index is not None
+    assert index is not None, stem
+    return index
+
+
+@functools.lru_cache(maxsize=64)
+def _ntriples_offsets(stem: Path) -> list[tuple[Segment, int]]:
+    """Each segment of the document with its byte offset in the N-Triples fragment."""
+    index = _index(stem)
     k = index.suffixes.index(SINKS["nt"].fragment_suffix)
-    own: dict[str, list[bytes]] = {}
-    docs: dict[str, list[bytes]] = {}
-    with open(_fragment_path(stem, SINKS["nt"].fragment_suffix), "rb") as fh:
-        for seg in index.segments:
-            lines = fh.read(seg.sizes[k]).splitlines(keepends=True)
-            target = docs.setdefault(seg.graph, []) if seg.trial is None else own.setdefault(seg.trial, [])
-            target.extend(lines)
-    shared = _fragment_path(stem, SHARED_SUFFIX).read_bytes().splitlines(keepends=True)
-    return own, docs, shared
+    out, offset = [], 0
+    for seg in index.segments:
+        out.append((seg, offset))
+        offset += seg.sizes[k]
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _shared_lines(stem: Path) -> list[bytes]:
+    return _fragment_path(stem, SHARED_SUFFIX).read_bytes().splitlines(keepends=True)
+
+
+def forget_fragments() -> None:
+    """Drop what source_statements keeps of a build's fragments (their folder is about to go)."""
+    for cached in (_index, _ntriples_offsets, _shared_lines):
+        cached.cache_clear()
 
 
 def source_statements(stem: Path, graph: str, trial: str) -> tuple[list[ox.Triple], list[ox.Triple]]:
     """What one document stated of `trial`: (its own nodes' triples, every triple of it incl. shared nodes)."""
-    own, docs, shared = _document_statements(stem)
-    index = FragmentIndex.read(stem)
-    assert index is not None
-    own_lines = own.get(trial, [])
-    shared_lines = [shared[n] for n in index.shared_lines.get(trial, [])]
-    own_triples = list(_parse_lines(own_lines))
-    return own_triples, own_triples + list(_parse_lines(docs.get(graph, []) + shared_lines))
+    index = _index(stem)
+    k = index.suffixes.index(SINKS["nt"].fragment_suffix)
+    own: list[bytes] = []
+    about_source: list[bytes] = []
+    with open(_fragment_path(stem, SINKS["nt"].fragment_suffix), "rb") as fh:
+        for seg, offset in _ntriples_offsets(stem):
+            target = own if seg.trial == trial else about_source if seg.trial is None and seg.graph == graph else None
+            if target is not None and seg.sizes[k]:
+                fh.seek(offset)
+                target.append(fh.read(seg.sizes[k]))
+    shared = _shared_lines(stem)
+    own_triples = list(_parse_lines(own))
+    more = about_source + [shared[n] for n in index.shared_lines.get(trial, [])]
+    return own_triples, own_triples + list(_parse_lines(more))
 
 
 # ---------------------------------------------------------------------------------------------- the sinks
