@@ -153,7 +153,8 @@ def test_cli_related_all_writes_the_relations_into_the_store_and_beside_the_buil
     assert (out / "related.nq").read_bytes() == snapshot  # same input, same bytes
     assert {f.name: f.read_bytes() for f in out.iterdir() if f.name in exports} == exports  # exports as built
     ranked = _cli("query", "--graph", str(out), "--json",
-                  "SELECT (COUNT(*) AS ?n) WHERE { ?t <https://w3id.org/trialkg/ontology#relatedTrial> ?o }",
+                  "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/trialkg/graph/related> "
+                  "{ ?t <https://w3id.org/trialkg/ontology#relatedTrial> ?o } }",
                   cwd=tmp_path)  # fmt: skip
     assert ranked.returncode == 0 and "15" in ranked.stdout  # in the store that queries read
     assert _cli("validate", "--graph", str(out), cwd=tmp_path).returncode == 0
