@@ -175,8 +175,7 @@ def main() -> int:
                    SELECT ?nct ?method WHERE { ?t trialkg:nctId ?nct ; trialkg:conditionStatement ?c .
                                           ?c trialkg:meshDescriptor ?d ; trialkg:meshMatchMethod ?method }"""
         for nct in with_mesh:
-            rows = list(store.query(query, substitutions={ox.Variable("nct"): ox.Literal(nct)},
-                                    use_default_graph_as_union=True))  # fmt: skip
+            rows = list(store.query(query, substitutions={ox.Variable("nct"): ox.Literal(nct)}))
             if rows:
                 linked += 1
             methods.update(r["method"].value for r in rows)

@@ -48,9 +48,9 @@ class OxigraphBackend:
         self.store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
 
     def select(self, query: str, bindings: Mapping[str, str] | None = None) -> list[Row]:
-        """Rows of a SELECT over the union of the named graphs; `bindings` are IRIs bound to variables."""
+        """Rows of a SELECT over the default graph (the merged view); `bindings` are IRIs bound to variables."""
         substitutions = {ox.Variable(k): ox.NamedNode(v) for k, v in (bindings or {}).items()}
-        solutions = self.store.query(query, substitutions=substitutions, use_default_graph_as_union=True)
+        solutions = self.store.query(query, substitutions=substitutions)
         if not isinstance(solutions, ox.QuerySolutions):
             raise TrialkgError("not a SELECT query")
         names = [v.value for v in solutions.variables]
@@ -72,7 +72,7 @@ class RdflibBackend:
     name = "rdflib"
 
     def __init__(self) -> None:
-        self.dataset = rdflib.Dataset(default_union=True)
+        self.dataset = rdflib.Dataset()  # its default graph is the build's merged view, as in Oxigraph
 
     def load_nquads(self, path: Path) -> None:
         self.dataset.parse(path, format="nquads")

@@ -105,7 +105,7 @@ class Truth:
 
 def read_truth(store: ox.Store) -> Truth:
     found: dict[str, dict[str, set[str]]] = {p: defaultdict(set) for p in ("meshCondition", "meshConditionAncestor")}
-    for row in store.query(_MESH_QUERY, use_default_graph_as_union=True):  # type: ignore[union-attr]
+    for row in store.query(_MESH_QUERY):  # type: ignore[union-attr]
         found[row["p"].value.rsplit("#", 1)[1]][row["trial"].value].add(row["mesh"].value)
     desc, anc = found["meshCondition"], found["meshConditionAncestor"]
     return Truth({t: frozenset(m) for t, m in desc.items()}, {t: frozenset(m) for t, m in anc.items()})

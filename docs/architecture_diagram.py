@@ -32,7 +32,7 @@ ROOMS = [
     ),
     ("rdf/", "mapping · record · readback · merge\niri · fields · vocab · terms · queries\ngen · diagram", 8.3, 4.4),
     ("validate/", "compiled · pyshacl_engine\nreport · results", 12.3, 4.4),
-    ("store/", "oxigraph · export (sinks) · sparql\nload · server · endpoint", 12.3, 1.2),
+    ("store/", "oxigraph · export (sinks) · counts\nsparql · load · server · endpoint", 12.3, 1.2),
     ("apps/", "related · match · plot", 8.3, 1.2),
     ("api.py · cli/", "trialkg.build · trialkg.open\nthe trialkg command (click)", 4.3, 1.2),
     ("core", "model (Trial) · errors\nids (NCT, MeSH, prefixes)\nresources (ontology, shapes, queries)", 0.3, 1.2),
@@ -64,7 +64,8 @@ def draw(out: Path) -> None:
             fontsize=16, weight="bold")  # fmt: skip
     ax.add_patch(FancyBboxPatch((0.3, 7.1), 15.4, 0.75, boxstyle="round,pad=0.05", fc="#e3f1e0", ec="#2e6b34", lw=1.5))
     ax.text(8, 7.47, "pipeline.py: each document through parsers → normalize → rdf → validate → store, in worker "
-            "processes; exports joined in input order", ha="center", va="center", fontsize=11.5)  # fmt: skip
+            "processes;\nmulti-source trials merged into one; exports joined in input order", ha="center", va="center",
+            fontsize=11.5)  # fmt: skip
     ax.add_patch(FancyArrowPatch((8, 7.05), (8, 6.7), arrowstyle="-|>", mutation_scale=16, lw=1.5, color="#2e6b34"))
     for room, mods, x, y in ROOMS:
         colour = "#eeeeee" if room == "core" else "#dbe8f7" if y > 4 else "#f4e7d3"

@@ -25,11 +25,13 @@ from trialkg.normalize.enrich import enrich
 from trialkg.normalize.mesh_file import lexicon_with_mesh
 from trialkg.parsers import parse_file
 from trialkg.rdf.mapping import MappedTrial, map_trial
+from trialkg.rdf.merge import merged_statements
 from trialkg.rdf.queries import select
-from trialkg.rdf.readback import read_trial
+from trialkg.rdf.readback import read_trial, statements_record
 from trialkg.rdf.terms import quads
 from trialkg.resources import sample_files
 from trialkg.store import export
+from trialkg.store.counts import GraphCounts, graph_counts
 from trialkg.store.oxigraph import STORE_DIR, load_store, recover_store, replace_store
 from trialkg.validate import compiled as compiled_shapes
 from trialkg.validate import report as validation_report
@@ -47,6 +49,7 @@ class DocumentReport:
     file: str
     format: str | None = None
     trials: list[str] = field(default_factory=list)
+    #: Statements mapped from this document (a multi-source trial's are merged with its other sources').
     triples: int = 0
     unmapped: int = 0
     error: str | None = None
@@ -64,6 +67,8 @@ class BuildReport:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     #: Seconds per build step (read, each export, store); not in the report file, which must repeat.
     timings: dict[str, float] = field(default_factory=dict)
+    #: What the built graph holds (store/counts.py), counted in the store after the load.
+    counts: GraphCounts | None = None
 
     @property
     def failed(self) -> list[DocumentReport]:
@@ -71,7 +76,10 @@ class BuildReport:
 
     @property
     def trial_count(self) -> int:
-        return sum(len(d.trials) for d in self.documents)
+        """Distinct trials: one that several documents describe counts once."""
+        if self.counts is not None:
+            return self.counts.trials
+        return len({t for d in self.documents for t in d.trials})
 
     @property
     def violations(self) -> int:
@@ -102,6 +110,7 @@ class BuildReport:
         return {
             "documents": [asdict(d) for d in self.documents],
             "trials": self.trial_count,
+            "counts": self.counts.to_json() if self.counts else None,
             "failed_documents": len(self.failed),
             "merged_trials": len(self.conflicts),
             "trials_with_conflicts": sum(1 for c in self.conflicts if c["conflicts"]),
@@ -195,9 +204,8 @@ def build_documents(
     staged = work / "staged"  # every output is made here, then published by rename in one short loop
     staged.mkdir()
     try:
-        stems = [work / f"{n:07d}" for n in range(len(paths))]
-        # N-Quads fragments are always written: the store is loaded from them.
-        written_formats = tuple(dict.fromkeys(["nq", *wanted]))
+        stems = [work / f"{n:07d}" for n in range(len(paths))]  # document fragments, in input order
+        written_formats = tuple(wanted)  # (N-Triples fragments are always written: the N-Quads are joined from them)
         tasks = [(path, stem, written_formats, mesh_path) for path, stem in zip(paths, stems, strict=True)]
         clock = _Clock(report.timings)
         for doc, results in _read_all(tasks, jobs):
@@ -206,9 +214,12 @@ def build_documents(
             if progress:
                 progress(doc)
         clock.lap("read, map, validate, serialise")
-        exports = _write_exports(stems, staged, wanted, shard_size, clock)
-        nquads = [p for p in exports if p.suffix == ".nq"] or [_joined_nquads(stems, work)]
-        report.conflicts = _load_store(staged / STORE_DIR, nquads)
+        merged = _merge_multi_source(stems, work / "merged", written_formats)
+        stems.append(work / "merged")
+        clock.lap("merge multi-source trials")
+        exports = export.write_exports(stems, staged, wanted, merged=merged, shard_size=shard_size, lap=clock.lap)
+        nquads = [p for p in exports if p.suffix == ".nq"] or export.write_exports(stems, work, ["nq"], merged=merged)
+        report.conflicts, report.counts = load_store(staged / STORE_DIR, nquads, _conflicts_and_counts)
         clock.lap("store load + merge check")
         report.documents.sort(key=lambda d: d.file)
         report.shacl = sorted(set(report.shacl), key=lambda r: (r.trial, r.source, *sort_key(r.result)))
@@ -248,20 +259,34 @@ class _Clock:
         self.last = now
 
 
-def _write_exports(
-    stems: Sequence[Path], out_dir: Path, formats: Sequence[str], shard_size: int | None, clock: _Clock
-) -> list[Path]:
-    return export.write_exports(stems, out_dir, formats, shard_size=shard_size, lap=clock.lap)
+def _merge_multi_source(stems: Sequence[Path], merged_stem: Path, formats: Sequence[str]) -> set[str]:
+    """Write every trial that several documents describe once, merged, as the fragments of `merged_stem`.
+
+    The default graph gets the merged trial (each field from the source `show` prefers); each
+    source's statements go into that source's named graph. Returns the merged trials' IRIs, which
+    the joins leave out of the documents' fragments. Memory: one trial's sources at a time.
+    """
+    multi = {trial: found for trial, found in export.occurrences(stems).items() if len(found) > 1}
+    out = export.DocumentFragments(merged_stem, formats, merged=True)
+    try:
+        for trial in sorted(multi):
+            sources = [(graph, *export.source_statements(stem, graph, trial)) for stem, graph in multi[trial]]
+            records = [statements_record(trial, stated) for _, _, stated in sources]
+            merged = merged_statements(trial, records, [own for _, own, _ in sources])
+            named = [
+                ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph))
+                for graph, _, stated in sources
+                for t in stated
+            ]
+            out.add_own(trial, merged, named)
+    finally:
+        out.close()
+        export.forget_fragments()
+    return set(multi)
 
 
-def _joined_nquads(stems: Sequence[Path], work: Path) -> Path:
-    """The N-Quads the store is loaded from when they are not exported."""
-    return export.write_exports(stems, work, ["nq"])[0]
-
-
-def _load_store(store_dir: Path, nquads: Sequence[Path]) -> list[dict[str, Any]]:
-    """Load the build into a new on-disk Oxigraph store; returns the trials merged from several documents."""
-    return load_store(store_dir, nquads, find_conflicts)
+def _conflicts_and_counts(store: ox.Store) -> tuple[list[dict[str, Any]], GraphCounts]:
+    return find_conflicts(store), graph_counts(store)
 
 
 def _remove_leftovers(out_dir: Path) -> None:

@@ -34,7 +34,7 @@ def _store(*trials: Trial) -> ox.Store:
     store = ox.Store()
     for t in trials:
         mapped = map_trial(enrich(t))
-        store.extend(quads(mapped.triples, mapped.graph_iri))
+        store.extend(quads(mapped.triples))  # one source each: the default graph, as a build
     return store
 
 
@@ -111,8 +111,8 @@ def test_write_relations_is_data_that_conforms_and_repeats(seed_build, tmp_path)
     assert len(list(related_links)) == 15  # 5 trials x top 3, not 30 after the second run
     rows = list(store.query(
         "PREFIX trialkg: <https://w3id.org/trialkg/ontology#> "
-        "SELECT ?t ?o WHERE { ?t trialkg:trialRelation ?r . ?r trialkg:rank 1 ; trialkg:relationTarget ?o }",
-        use_default_graph_as_union=True,
+        "SELECT ?t ?o WHERE { GRAPH <https://w3id.org/trialkg/graph/related> {"
+        " ?t trialkg:trialRelation ?r . ?r trialkg:rank 1 ; trialkg:relationTarget ?o } }",
     ))  # fmt: skip
     assert len(rows) == 5
     nct = resolve_trial(store, "NCT04397107")
@@ -153,7 +153,8 @@ def test_cli_related_all_writes_the_relations_into_the_store_and_beside_the_buil
     assert (out / "related.nq").read_bytes() == snapshot  # same input, same bytes
     assert {f.name: f.read_bytes() for f in out.iterdir() if f.name in exports} == exports  # exports as built
     ranked = _cli("query", "--graph", str(out), "--json",
-                  "SELECT (COUNT(*) AS ?n) WHERE { ?t <https://w3id.org/trialkg/ontology#relatedTrial> ?o }",
+                  "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/trialkg/graph/related> "
+                  "{ ?t <https://w3id.org/trialkg/ontology#relatedTrial> ?o } }",
                   cwd=tmp_path)  # fmt: skip
     assert ranked.returncode == 0 and "15" in ranked.stdout  # in the store that queries read
     assert _cli("validate", "--graph", str(out), cwd=tmp_path).returncode == 0

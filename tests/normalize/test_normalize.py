@@ -258,10 +258,8 @@ FAMILIES = {
 _NODES = """
 PREFIX tk: <https://w3id.org/trialkg/ontology#>
 SELECT DISTINCT ?name ?node WHERE {
-  GRAPH ?g {
-    { ?m tk:statedCondition ?node } UNION { ?m tk:interventionConcept ?node } UNION { ?m tk:mentionOf ?node }
-    ?m tk:name ?name .
-  }
+  { ?m tk:statedCondition ?node } UNION { ?m tk:interventionConcept ?node } UNION { ?m tk:mentionOf ?node }
+  ?m tk:name ?name .
 }
 """
 

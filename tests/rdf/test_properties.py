@@ -267,7 +267,7 @@ def test_child_and_keyed_trial_iris_are_distinct(children, parts):
 def test_generated_trials_round_trip_through_turtle_and_jsonld(trial):
     mapped = map_trial(enrich(trial))
     store = ox.Store()
-    store.extend(quads(mapped.triples, mapped.graph_iri))
+    store.extend(quads(mapped.triples))  # one source: the default graph, as a build writes it
     with tempfile.TemporaryDirectory() as tmp:
         paths = export_statements(store, Path(tmp), ["nt", "ttl", "jsonld"])
         nt, ttl, jsonld = (rdflib.Graph().parse(path, format=rdflib_parser(path)) for path in paths)

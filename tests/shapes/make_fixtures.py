@@ -69,6 +69,7 @@ TRIAL = "<https://w3id.org/trialkg/trial/NCT01234567> a trialkg:Trial ;"
 ORG = "<https://w3id.org/trialkg/organization/acme>"
 SOURCE = "<https://w3id.org/trialkg/source/0000000000000000000000000000000000000000000000000000000000000000>"
 STATEMENT = "a trialkg:ConditionStatement ;"
+ORG_STATEMENT = "a trialkg:OrganizationStatement ;"
 ARM = "a trialkg:Arm ;"
 INTERVENTION = "a trialkg:Intervention ;"
 CONCEPT = "a trialkg:InterventionConcept ;"
@@ -343,12 +344,31 @@ FIXTURES: tuple[Fixture, ...] = (
        swap("trialkg:durationDays 14 ;", "trialkg:durationDays 0 ;")),
     # -------- organisation
     fx("organization_without_name", "organization", "organizations", "MinCount", "an organisation without a name",
-       drop('rdfs:label "Acme" ;')),
+       drop('rdfs:label "Acme Inc." ;')),
     fx("organization_two_agency_classes", "organization", "organizations", "MaxCount",
-       "an organisation with two agency classes",
+       "an organisation a trial states with two agency classes",
        swap("code:AgencyClass-INDUSTRY .", "code:AgencyClass-INDUSTRY , code:AgencyClass-NIH .")),
     fx("organization_unknown_agency_class", "organization", "organizations", "In",
        "an agency class that is not a registry code", swap("code:AgencyClass-INDUSTRY", "code:AgencyClass-CHARITY")),
+    fx("organization_statement_without_name", "organization", "organizations", "MinCount",
+       "an organisation a trial states without its name", drop('trialkg:name "Acme Inc." ;')),
+    fx("organization_statement_two_names", "organization", "organizations", "MaxCount",
+       "an organisation a trial states with two names",
+       swap('trialkg:name "Acme Inc." ;', 'trialkg:name "Acme Inc." , "Acme" ;')),
+    fx("organization_statement_empty_name", "organization", "organizations", "MinLength",
+       "an organisation a trial states with an empty name", swap('trialkg:name "Acme Inc." ;', 'trialkg:name "" ;')),
+    fx("organization_statement_without_organization", "organization", "organizations", "MinCount",
+       "an organisation statement linked to no Organization",
+       drop("trialkg:statedOrganization <https://w3id.org/trialkg/organization/acme> ;")),
+    fx("organization_statement_two_organizations", "organization", "organizations", "MaxCount",
+       "an organisation statement linked to two Organizations",
+       add("trialkg:statedOrganization <https://w3id.org/trialkg/organization/other> ;", ORG_STATEMENT),
+       add_node('<https://w3id.org/trialkg/organization/other> a trialkg:Organization ; rdfs:label "Other" .')),
+    fx("organization_statement_links_itself", "organization", "organizations", "Class",
+       "an organisation statement linked to a statement instead of an Organization",
+       swap("trialkg:statedOrganization <https://w3id.org/trialkg/organization/acme> ;",
+            "trialkg:statedOrganization <https://w3id.org/trialkg/trial/NCT01234567/organization/1> ;")),
+    *position("organization", "organizations", ORG_STATEMENT, "organization_statement", "0"),
     # -------- condition statement, condition, MeSH descriptor
     fx("condition_statement_without_name", "condition_statement", "conditions", "MinCount",
        "a stated condition without its name", drop('trialkg:name "Systemic Lupus Erythematosus" ;')),

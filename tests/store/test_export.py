@@ -64,9 +64,9 @@ def test_an_update_that_changes_nothing_rewrites_the_same_statements(sample_buil
 
 def test_the_build_and_update_write_through_the_same_sinks(monkeypatch, tmp_path: Path) -> None:
     def marked(sink: export.Sink) -> export.Sink:
-        def join(stems: list[Path], shared: list[bytes], out: IO[bytes]) -> None:
+        def join(parts: export.JoinInput, out: IO[bytes]) -> None:
             out.write(b"# joined by the registry\n")
-            sink.join(stems, shared, out)
+            sink.join(parts, out)
 
         return dataclasses.replace(sink, join=join)
 

@@ -67,7 +67,7 @@ def test_chunks_never_exceed_the_size_and_keep_every_triple(sample_build: Path) 
     parts = list(chunks([sample_build / "trialkg.nq"], chunk_size=25, target_graph=None))
     assert all(0 < c.triples <= 25 for c in parts)
     got = {
-        ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(c.graph))
+        ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(c.graph) if c.graph else ox.DefaultGraph())
         for c in parts
         for t in ox.parse(c.data, format=ox.RdfFormat.N_TRIPLES)
     }
@@ -129,7 +129,7 @@ def test_a_failing_store_is_retried_then_reported(fake_store: _FakeServer, sampl
     with pytest.raises(TrialkgError, match=r"failed after 3 attempts; last: 503 .*store says no"):
         load_to_endpoint(sample_build, _url(fake_store), retries=2, backoff_s=0.01)
     assert len(fake_store.requests) == 3
-    assert all(r.startswith("PUT /store?graph=") for r in fake_store.requests)
+    assert all(r.startswith("PUT /store?") for r in fake_store.requests)
     assert len(set(fake_store.requests)) == 1  # the same request, three times
 
 

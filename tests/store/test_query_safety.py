@@ -12,7 +12,7 @@ from trialkg.cli.main import main
 from trialkg.store.sparql import UPDATE_FORMS, operation_kind
 
 INSERT = "PREFIX ex: <https://example.org/> INSERT DATA { GRAPH ex:g { ex:a ex:b ex:c } }"
-ASK_INSERTED = "ASK { <https://example.org/a> <https://example.org/b> <https://example.org/c> }"
+ASK_INSERTED = "ASK { GRAPH ?g { <https://example.org/a> <https://example.org/b> <https://example.org/c> } }"
 
 
 @pytest.mark.parametrize(

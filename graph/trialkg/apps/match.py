@@ -201,6 +201,29 @@ def _named_constraints(store: ox.Store, patient: Patient) -> set[str]:
     return found
 
 
+def _criteria(store: ox.Store, trials: Iterable[str], *, everything: bool) -> dict[str, dict[str, _Criterion]]:
+    """The criteria with their constraints of `trials`: one query over the graph when most trials are wanted
+    (`everything`), else one query per trial (the patient's condition leaves few: seconds, not minutes)."""
+    rows = (
+        select(store, "criterion_constraints_all")
+        if everything
+        else (
+            row
+            for trial in trials
+            for row in select(store, "criterion_constraints_all", {"trial": ox.NamedNode(trial)})
+        )
+    )
+    criteria: dict[str, dict[str, _Criterion]] = defaultdict(dict)
+    for row in rows:
+        crit = criteria[row["trial"]].setdefault(
+            row["criterion"], _Criterion(row["text"], row["criterionType"].endswith("-inclusion"))
+        )
+        if all(c["constraint"] != row["constraint"] for c in crit.constraints):
+            row["kind"] = _code(row["kind"])
+            crit.constraints.append(row)
+    return criteria
+
+
 def match(store: ox.Store, patient: Patient) -> list[MatchResult]:
     """Every trial (studying the patient's condition, when one is given and the trial names any) with its
     verdict, eligible first."""
@@ -212,25 +235,18 @@ def match(store: ox.Store, patient: Patient) -> list[MatchResult]:
             t[key] = t[key] or row.get(col)
         if "condition" in row:
             t["conditions"].add(row["condition"])
-    criteria: dict[str, dict[str, _Criterion]] = defaultdict(dict)
-    for row in select(store, "criterion_constraints_all"):
-        crit = criteria[row["trial"]].setdefault(
-            row["criterion"], _Criterion(row["text"], row["criterionType"].endswith("-inclusion"))
-        )
-        if all(c["constraint"] != row["constraint"] for c in crit.constraints):
-            row["kind"] = _code(row["kind"])
-            crit.constraints.append(row)
+    # A trial that names no condition is kept: nothing says it is about something else.
+    kept = {
+        trial: t
+        for trial, t in sorted(trials.items())
+        if not (patient.conditions and t["conditions"])
+        or any(studies_condition(t["conditions"], c) for c in patient.conditions)
+    }
+    criteria = _criteria(store, kept, everything=len(kept) * 4 > len(trials))
     named = _named_constraints(store, patient)
 
     results = []
-    for trial, t in sorted(trials.items()):
-        # A trial that names no condition is kept: nothing says it is about something else.
-        if (
-            patient.conditions
-            and t["conditions"]
-            and not any(studies_condition(t["conditions"], c) for c in patient.conditions)
-        ):
-            continue  # fmt: skip
+    for trial, t in kept.items():
         against: list[str] = []
         for_: list[str] = []
         unjudged: list[str] = []

@@ -432,5 +432,7 @@ RELATED_FILES = {fmt: SINKS[fmt].file_name(RELATED_STEM) for fmt in RELATED_FORM
 
 def write_related_exports(store: ox.Store, graph_dir: Path) -> list[Path]:
     """The RELATED_GRAPH named graph as N-Quads and Turtle files (sorted, atomic): the exports stay as built."""
-    statements = store.quads_for_pattern(None, None, None, ox.NamedNode(RELATED_GRAPH))
-    return export_statements(statements, graph_dir, RELATED_FORMATS, stem=RELATED_STEM)
+    statements = list(store.quads_for_pattern(None, None, None, ox.NamedNode(RELATED_GRAPH)))
+    # The N-Quads keep the named graph; the Turtle (triples only) holds its triples.
+    nquads = export_statements(statements, graph_dir, ["nq"], stem=RELATED_STEM)
+    return nquads + export_statements(statements, graph_dir, ["ttl"], stem=RELATED_STEM, flatten=True)

@@ -18,7 +18,7 @@ from trialkg.store.load import DEFAULT_CHUNK, load_bulk, load_to_endpoint
 @click.option("--graph-dir", "graph_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
               show_default=True, help="Folder of a built graph (what `trialkg build` wrote).")  # fmt: skip
 @click.option("--graph", "target_graph", default=None, metavar="IRI",
-              help="Load everything into this named graph (default: one named graph per source document).")  # fmt: skip
+              help="Load the default graph (the merged view) into this named graph.")  # fmt: skip
 @click.option("--query-endpoint", default=None, metavar="URL",
               help="The store's SPARQL query endpoint for the count check (default: from --endpoint).")  # fmt: skip
 @click.option("--chunk-size", type=click.IntRange(min=1), default=DEFAULT_CHUNK, show_default=True,

@@ -22,6 +22,7 @@ from trialkg.errors import TrialkgError
 from trialkg.pipeline import DocumentReport, build_documents, resolve_inputs
 from trialkg.rdf.readback import list_trials, read_trial, resolve_trial
 from trialkg.store import export
+from trialkg.store.counts import graph_counts
 from trialkg.store.oxigraph import open_graph
 
 
@@ -64,9 +65,10 @@ def build(
     """Build the graph from INPUTS: files, folders or globs (none: the bundled sample documents).
 
     Reads each document, maps it to RDF, validates it with the SHACL shapes and writes Turtle,
-    JSON-LD, N-Triples and N-Quads (one named graph per source) under --out, with an Oxigraph
-    store (oxigraph/) that the query commands read. A document that cannot be read is reported
-    and skipped; the exit code is then 1.
+    JSON-LD and N-Triples (the merged graph, each trial once) and N-Quads (the same, plus what
+    each source stated of a trial several documents describe, in that source's named graph)
+    under --out, with an Oxigraph store (oxigraph/) that the query commands read. A document
+    that cannot be read is reported and skipped; the exit code is then 1.
     """
     started = time.perf_counter()
     paths, missing = resolve_inputs(list(inputs))
@@ -99,11 +101,12 @@ def build(
                 click.echo(f"warning {warning}", err=True)
             if not doc.error and listed:
                 click.echo(f"ok      {doc.file} [{doc.format}] {len(doc.trials)} trial(s), {doc.triples} triples")
-        triples = sum(d.triples for d in report.documents)
         click.echo(
-            f"{len(report.documents)} documents, {report.trial_count} trials, {triples} triples, "
-            f"{len(report.failed)} failed, in {elapsed:.2f} s ({report.trial_count / max(elapsed, 1e-9):,.0f} trials/s)"
+            f"read {len(report.documents)} input files ({len(report.failed)} failed) in {elapsed:.2f} s "
+            f"({report.trial_count / max(elapsed, 1e-9):,.0f} trials/s)"
         )
+        if report.counts:
+            click.echo(f"graph: {report.counts.summary()}")
         click.echo(report.summary())
         if report.conflicts:
             with_conflicts = [c for c in report.conflicts if c["conflicts"]]
@@ -120,8 +123,9 @@ def build(
 @json_option
 @errors_exit_2
 def list_command(graph_dir: Path, as_json: bool) -> None:
-    """List the trials in a built graph."""
-    trials = list_trials(open_graph(graph_dir))
+    """List the trials in a built graph (then, on stderr, what the graph holds)."""
+    store = open_graph(graph_dir)
+    trials = list_trials(store)
     if as_json:
         print_json(trials)
         return
@@ -129,6 +133,7 @@ def list_command(graph_dir: Path, as_json: bool) -> None:
         click.echo(f"{t['nct_id'] or '-':12} {t['brief_title'] or '(no title)'}  [{', '.join(t['sources'])}]")
         if not t["nct_id"]:
             click.echo(f"{'':12} id: {t['id']}")
+    click.echo(graph_counts(store).summary(), err=True)
 
 
 @main.command()

@@ -119,7 +119,7 @@ def map_trial(enriched: EnrichedTrial) -> MappedTrial:
 
     org_nodes: set[URIRef] = set()
     name_of_node: dict[URIRef, str] = {}
-    for org, read in zip(trial.organizations, enriched.organizations, strict=True):
+    for n, (org, read) in enumerate(zip(trial.organizations, enriched.organizations, strict=True), 1):
         node = URIRef(iri.organization_by_key(read.key) if read.key else iri.organization(org.name))
         if name_of_node.setdefault(node, org.name) != org.name:
             # Two names this trial states apart ("Lin BioScience, Inc" and "Lin BioScience Pty Ltd") stay
@@ -130,8 +130,13 @@ def map_trial(enriched: EnrichedTrial) -> MappedTrial:
         add((node, RDF.type, TK.Organization))
         add((node, RDFS.label, Literal(org.name)))
         out.extend(_org_identity(node, read))
+        # The name and agency class as this trial states them: the shared node has every trial's names.
+        statement = URIRef(iri.child(t, "organization", n))
+        add((t, TK.organizationStatement, statement))
+        out.extend(_node(statement, TK.OrganizationStatement, n, name=org.name))
+        add((statement, TK.statedOrganization, node))
         if org.agency_class is not None:
-            add((node, TK.agencyClass, _code("AgencyClass", org.agency_class)))
+            add((statement, TK.agencyClass, _code("AgencyClass", org.agency_class)))
 
     for n, official in enumerate(trial.officials, 1):
         node = URIRef(iri.child(t, "official", n))

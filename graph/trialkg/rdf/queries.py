@@ -11,8 +11,13 @@ from rdflib import URIRef
 from trialkg.resources import query_text
 
 
-def select(store: ox.Store, name: str, bindings: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+def select(
+    store: ox.Store, name: str, bindings: Mapping[str, Any] | None = None, *, graph: str | None = None
+) -> list[dict[str, Any]]:
     """Rows of the SELECT query `queries/NAME.rq`, with variables bound (never string-formatted).
+
+    The query reads the store's default graph, the merged view (`GRAPH` reaches the sources' named
+    graphs); with `graph`, that named graph is read as the default graph instead (one source's statements).
 
     Each row maps variable name to a Python value: str for IRIs and plain literals, int/bool
     for typed ones; unbound variables are absent.
@@ -20,7 +25,8 @@ def select(store: ox.Store, name: str, bindings: Mapping[str, Any] | None = None
     substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
         ox.Variable(k): _bind(v) for k, v in (bindings or {}).items()
     }
-    solutions = store.query(query_text(name), substitutions=substitutions, use_default_graph_as_union=True)
+    default = ox.NamedNode(graph) if graph else None
+    solutions = store.query(query_text(name), substitutions=substitutions, default_graph=default)
     assert isinstance(solutions, ox.QuerySolutions)
     names = [v.value for v in solutions.variables]
     rows = []

@@ -1,14 +1,16 @@
 """Trial records read back out of a built graph with SPARQL: what `show` and `list` print.
 
 The record is assembled from the graph only, never from parser memory, so it shows exactly
-what a triple-store user would get. Each source graph is read on its own; when several
-sources describe one trial, a scalar comes from the first source (by file name) that states
-it and a list from the first that has any items.
+what a triple-store user would get. A trial one document describes is read from the default
+graph; a trial several documents describe is read source by source from their named graphs and
+merged (rdf/merge.py), so `show` gives provenance and conflicts, and the default graph holds the
+same merged record.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
@@ -86,19 +88,31 @@ class _Graph:
 
 def read_trial(store: ox.Store, trial: str) -> dict[str, Any]:
     """The contract record of `trial`, read from the graph."""
+    graphs = [row["g"] for row in select(store, "trial_sources", {"trial": ox.NamedNode(trial)})]
+    return merge_records(trial, [read_source(store, trial, g) for g in graphs or [None]])
+
+
+def read_source(store: ox.Store, trial: str, graph: str | None = None) -> dict[str, Any]:
+    """The record of `trial` as one graph states it (the default graph, or a source's named graph)."""
     binding = {"trial": ox.NamedNode(trial)}
-    graphs: dict[str, _Graph] = defaultdict(_Graph)
-    for row in select(store, "trial_statements", binding):
-        graphs[row["g"]].add(trial, row["p"], row["o"])
+    g = _Graph()
+    for row in select(store, "trial_statements", binding, graph=graph):
+        g.add(trial, row["p"], row["o"])
     for name in ("trial_nodes", "trial_regimens", "criterion_constraints"):
-        for row in select(store, name, binding):
-            graphs[row["g"]].add(row["node"], row["p"], row["o"])
-    for row in select(store, "trial_codes", binding):
+        for row in select(store, name, binding, graph=graph):
+            g.add(row["node"], row["p"], row["o"])
+    for row in select(store, "trial_codes", binding, graph=graph):
         curie = iri.curie_of(row["target"])
         if curie:
-            graphs[row["g"]].add(trial, _CODES_OF + row["kind"], curie)
+            g.add(trial, _CODES_OF + row["kind"], curie)
+    return _record_from_graph(g, trial)
 
-    return merge_records(trial, [_record_from_graph(g, trial) for g in graphs.values()])
+
+def statements_record(trial: str, triples: Iterable[ox.Triple]) -> dict[str, Any]:
+    """The record of `trial` in `triples` (one source's statements), read the way the store is read."""
+    store = ox.Store()
+    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    return read_source(store, trial)
 
 
 def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
@@ -128,11 +142,16 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
     rec["related_trials"] = [n for n in (iri.nct_of_trial(r) for r in listed if r) if n]
 
     orgs = []
+    stated: dict[str, str] = {}  # shared organisation -> this trial's statement of it (its name, agency class)
+    for n in reversed(g.ordered(t, str(TK.organizationStatement))):
+        stated[g.one(n, str(TK.statedOrganization))] = n
     for role, prop in (("LEAD_SPONSOR", "leadSponsor"), ("COLLABORATOR", "collaborator"), (None, "organization")):
         for org in g.all(t, str(TK[prop])):
-            agency = g.one(org, str(TK.agencyClass))
+            statement = stated.get(org)
+            agency = g.one(statement, str(TK.agencyClass)) if statement else None
             ids = sorted(c for c in (iri.curie_of(x) for x in g.all(org, _EXACT_MATCH)) if c)
-            orgs.append({"name": g.one(org, _RDFS_LABEL), "role": role,
+            name = g.one(statement, str(TK.name)) if statement else g.one(org, _RDFS_LABEL)
+            orgs.append({"name": name, "role": role,
                          "agency_class": _code_value(agency) if agency else None, "ids": ids})  # fmt: skip
     rec["organizations"] = orgs
     rec["lead_sponsor"] = next((o["name"] for o in orgs if o["role"] == "LEAD_SPONSOR"), None)

@@ -31,7 +31,7 @@ def to_ox(term: Node) -> ox.NamedNode | ox.Literal | ox.BlankNode:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-def quads(triples: Iterable[tuple[Node, Node, Node]], graph: URIRef) -> list[ox.Quad]:
-    """The triples as Oxigraph quads in `graph`."""
-    g = ox.NamedNode(str(graph))
+def quads(triples: Iterable[tuple[Node, Node, Node]], graph: URIRef | None = None) -> list[ox.Quad]:
+    """The triples as Oxigraph quads in `graph` (None: the default graph)."""
+    g = ox.NamedNode(str(graph)) if graph is not None else ox.DefaultGraph()
     return [ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in triples]  # type: ignore[arg-type]

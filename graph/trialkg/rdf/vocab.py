@@ -28,6 +28,7 @@ class TK(DefinedNamespace):
     Location: URIRef
     MeshDescriptor: URIRef
     Organization: URIRef
+    OrganizationStatement: URIRef
     Outcome: URIRef
     Reference: URIRef
     RelatedTrialListing: URIRef
@@ -130,6 +131,7 @@ class TK(DefinedNamespace):
     order: URIRef
     orgStudyId: URIRef
     organization: URIRef
+    organizationStatement: URIRef
     otherName: URIRef
     outcome: URIRef
     outcomeType: URIRef
@@ -163,6 +165,7 @@ class TK(DefinedNamespace):
     startDate: URIRef
     state: URIRef
     statedCondition: URIRef
+    statedOrganization: URIRef
     statusVerifiedDate: URIRef
     studyType: URIRef
     text: URIRef

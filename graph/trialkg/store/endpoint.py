@@ -1,7 +1,7 @@
 """`trialkg serve`: a read-only SPARQL 1.1 Protocol endpoint over a build, on loopback by default.
 
-The `oxigraph serve-read-only` server answers the queries (union of the named graphs as the
-default graph, its own --timeout-s cancelling runaway work). In front of it sits a small proxy,
+The `oxigraph serve-read-only` server answers the queries (the build's default graph, the merged
+view, as the default graph; its own --timeout-s cancelling runaway work). In front of it sits a small proxy,
 because the server has no result-size limit and, when its timeout fires, it has already sent
 `200 OK` and ends the body with an error text. The proxy reads each answer whole (up to the byte
 limit), counts rows as they arrive, and sends either the complete answer or a clear error:

@@ -7,13 +7,16 @@ order, so the bytes are the same whatever the number of workers, and memory stay
 document. `trialkg query --update` and the related-trial files go the same way, with the whole
 store (or one named graph) as a single document.
 
-Triples about a trial's own nodes (the trial, its child nodes, its source document) go into the
-document's fragments. Triples about shared nodes (conditions, intervention concepts, organisations,
-MeSH descriptors, other trials) recur across documents: a worker writes them once per document to
-a side file, and the parent keeps each once (by digest) and writes them last, sorted.
-N-Quads keep every document's named graph whole. A trial that several documents describe has its
-own triples once per document in the N-Triples, Turtle and JSON-LD exports: an RDF graph is a set,
-so readers and stores merge the repeats.
+What is written (docs/decisions/0006): the default graph is the merged view, each triple once.
+Triples about a trial's own nodes (the trial, its child nodes) are a segment of the document's
+fragments, and so are its source document's; an index beside the fragments says which bytes
+belong to which trial. A trial that several documents describe (known only once all are read) is
+left out of every document's segments and written once, merged, by the parent (`MergedFragments`),
+with what each source stated in that source's named graph (N-Quads only). Triples about shared
+nodes (conditions, intervention concepts, organisations, MeSH descriptors, other trials) recur
+across documents: a worker writes them once per document to a side file, and the parent keeps
+each once (by digest) and writes them last, sorted. N-Quads are the N-Triples lines (the default
+graph) followed by the named graphs' quads.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -178,26 +180,71 @@ def jsonld_head() -> bytes:
 
 # ---------------------------------------------------------------------------------------------- fragment files
 
+#: A fragment set's index (JSON): which bytes of each fragment belong to which trial (see FragmentIndex).
+INDEX_SUFFIX = ".index.json"
+#: Named-graph quads (what each source stated of a trial several documents describe), N-Quads.
+NAMED_SUFFIX = ".named.nq"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of bytes in each fragment: one trial's own statements, or (trial None) its source document's."""
+
+    trial: str | None
+    #: The source document's IRI (its named graph): the same bytes read twice are one source.
+    graph: str
+    #: Bytes in each fragment, in the order of FragmentIndex.suffixes.
+    sizes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class FragmentIndex:
+    """What a worker wrote for one document: its segments, and the shared-node lines each trial uses."""
+
+    suffixes: tuple[str, ...]
+    segments: tuple[Segment, ...]
+    #: Trial -> line numbers in the shared-node fragment of the statements its document made about shared nodes.
+    shared_lines: dict[str, list[int]]
+    #: The parent's merged trials: every segment is kept.
+    merged: bool = False
+
+    @classmethod
+    def read(cls, stem: Path) -> FragmentIndex | None:
+        path = _fragment_path(stem, INDEX_SUFFIX)
+        if not path.exists():
+            return None
+        data = json.loads(path.read_bytes())
+        return cls(
+            tuple(data["suffixes"]),
+            tuple(Segment(t, g, tuple(sizes)) for t, g, sizes in data["segments"]),
+            data["shared_lines"],
+            data.get("merged", False),
+        )
+
+    def write(self, stem: Path) -> None:
+        data = {
+            "suffixes": list(self.suffixes),
+            "segments": [[seg.trial, seg.graph, list(seg.sizes)] for seg in self.segments],
+            "shared_lines": self.shared_lines,
+            "merged": self.merged,
+        }
+        _fragment_path(stem, INDEX_SUFFIX).write_bytes(json.dumps(data, separators=(",", ":")).encode())
+
+
+def _fragment_path(stem: Path, suffix: str) -> Path:
+    return stem.with_name(stem.name + suffix)
+
 
 def _fragment_lines(stems: Sequence[Path], suffix: str) -> Iterator[bytes]:
     """The lines of every document's fragment with `suffix`, in input order."""
     for stem in stems:
-        path = stem.with_name(stem.name + suffix)
+        path = _fragment_path(stem, suffix)
         if path.exists():
             with open(path, "rb") as fh:
                 yield from fh
 
 
-def _concat(stems: Sequence[Path], suffix: str, out: IO[bytes]) -> None:
-    """Append every document's fragment with `suffix` to `out`."""
-    for stem in stems:
-        path = stem.with_name(stem.name + suffix)
-        if path.exists():
-            with open(path, "rb") as fh:
-                shutil.copyfileobj(fh, out, 1 << 20)
-
-
-def _parse_lines(lines: Sequence[bytes]) -> Iterator[ox.Triple]:
+def _parse_lines(lines: Iterable[bytes]) -> Iterator[ox.Triple]:
     for quad in ox.parse(b"".join(lines), format=ox.RdfFormat.N_TRIPLES):
         yield quad.triple
 
@@ -214,13 +261,113 @@ def shared_triples(stems: Sequence[Path]) -> list[bytes]:
     return sorted(lines)
 
 
+@dataclass(frozen=True)
+class JoinInput:
+    """What the joiners read: the fragment stems in input order (the merged trials' last), and what to leave out."""
+
+    stems: Sequence[Path]
+    #: Trials written merged: left out of every document's segments.
+    merged: frozenset[str]
+    #: The shared-node lines, each once, sorted.
+    shared: Sequence[bytes]
+
+
+def kept_chunks(join: JoinInput, suffix: str) -> Iterator[bytes]:
+    """The bytes of every kept segment of the fragments with `suffix`, in input order.
+
+    Left out: the segments of merged trials (the merged stem has them once), and a source document's
+    segments when another document with the same bytes (the same source IRI) came first.
+    """
+    first_stem: dict[str, Path] = {}
+    for stem in join.stems:
+        index = FragmentIndex.read(stem)
+        if index is None or suffix not in index.suffixes:
+            continue
+        k = index.suffixes.index(suffix)
+        with open(_fragment_path(stem, suffix), "rb") as fh:
+            for seg in index.segments:
+                size = seg.sizes[k]
+                if seg.trial is None:
+                    keep = index.merged or not seg.graph or first_stem.setdefault(seg.graph, stem) == stem
+                else:
+                    keep = index.merged or seg.trial not in join.merged
+                if keep:
+                    yield fh.read(size)
+                else:
+                    fh.seek(size, os.SEEK_CUR)
+
+
+def occurrences(stems: Sequence[Path]) -> dict[str, list[tuple[Path, str]]]:
+    """Trial -> [(fragment stem, source graph)] for every trial the documents state; several: a merged trial."""
+    found: dict[str, list[tuple[Path, str]]] = {}
+    for stem in stems:
+        index = FragmentIndex.read(stem)
+        for seg in index.segments if index else ():
+            if seg.trial is not None:
+                found.setdefault(seg.trial, []).append((stem, seg.graph))
+    return found
+
+
+# The parent reads a multi-source trial's statements back from its documents' fragments: the index,
+# the segments' offsets and the shared-node lines of the last few documents are kept (one build's
+# work folder; `forget_fragments` drops them).
+
+
+@functools.lru_cache(maxsize=64)
+def _index(stem: Path) -> FragmentIndex:
+    index = FragmentIndex.read(stem)
+    assert index is not None, stem
+    return index
+
+
+@functools.lru_cache(maxsize=64)
+def _ntriples_offsets(stem: Path) -> list[tuple[Segment, int]]:
+    """Each segment of the document with its byte offset in the N-Triples fragment."""
+    index = _index(stem)
+    k = index.suffixes.index(SINKS["nt"].fragment_suffix)
+    out, offset = [], 0
+    for seg in index.segments:
+        out.append((seg, offset))
+        offset += seg.sizes[k]
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _shared_lines(stem: Path) -> list[bytes]:
+    return _fragment_path(stem, SHARED_SUFFIX).read_bytes().splitlines(keepends=True)
+
+
+def forget_fragments() -> None:
+    """Drop what source_statements keeps of a build's fragments (their folder is about to go)."""
+    for cached in (_index, _ntriples_offsets, _shared_lines):
+        cached.cache_clear()
+
+
+def source_statements(stem: Path, graph: str, trial: str) -> tuple[list[ox.Triple], list[ox.Triple]]:
+    """What one document stated of `trial`: (its own nodes' triples, every triple of it incl. shared nodes)."""
+    index = _index(stem)
+    k = index.suffixes.index(SINKS["nt"].fragment_suffix)
+    own: list[bytes] = []
+    about_source: list[bytes] = []
+    with open(_fragment_path(stem, SINKS["nt"].fragment_suffix), "rb") as fh:
+        for seg, offset in _ntriples_offsets(stem):
+            target = own if seg.trial == trial else about_source if seg.trial is None and seg.graph == graph else None
+            if target is not None and seg.sizes[k]:
+                fh.seek(offset)
+                target.append(fh.read(seg.sizes[k]))
+    shared = _shared_lines(stem)
+    own_triples = list(_parse_lines(own))
+    more = about_source + [shared[n] for n in index.shared_lines.get(trial, [])]
+    return own_triples, own_triples + list(_parse_lines(more))
+
+
 # ---------------------------------------------------------------------------------------------- the sinks
 
 
-#: Worker side: (a document's new quads, the triples about its own nodes) -> that document's fragment.
-FragmentWriter = Callable[[Sequence[ox.Quad], Sequence[ox.Triple]], bytes]
-#: Parent side: (the fragment stems in input order, the shared-node lines, the export file) -> None.
-Joiner = Callable[[Sequence[Path], Sequence[bytes], IO[bytes]], None]
+#: Worker side: the triples about one trial's own nodes (or a source document's) -> that segment's bytes.
+FragmentWriter = Callable[[Sequence[ox.Triple]], bytes]
+#: Parent side: (what to join, the export file) -> None.
+Joiner = Callable[[JoinInput, IO[bytes]], None]
 
 
 @dataclass(frozen=True)
@@ -230,68 +377,78 @@ class Sink:
     name: str
     #: The export's file suffix; `file_name` puts a stem in front.
     suffix: str
+    #: The fragment a worker writes for it ("" for N-Quads, joined from the N-Triples fragments).
     fragment_suffix: str
     rdf_format: ox.RdfFormat
     #: rdflib's parser name, for files ending in `suffix` or one of `also_reads`.
     rdflib_format: str
-    fragment: FragmentWriter
+    fragment: FragmentWriter | None
     join: Joiner
     also_reads: tuple[str, ...] = ()
-    #: Whether the joined file needs the shared-node triples (N-Quads has them in its fragments).
-    uses_shared: bool = True
 
     def file_name(self, stem: str = EXPORT_STEM) -> str:
         return stem + self.suffix
 
 
-def _join_nquads(stems: Sequence[Path], shared: Sequence[bytes], out: IO[bytes]) -> None:
-    _concat(stems, SINKS["nq"].fragment_suffix, out)
+def _default_graph_lines(join: JoinInput) -> Iterator[bytes]:
+    """The default graph as N-Triples: every kept segment, then the shared nodes."""
+    yield from kept_chunks(join, SINKS["nt"].fragment_suffix)
+    yield from join.shared
 
 
-def _join_ntriples(stems: Sequence[Path], shared: Sequence[bytes], out: IO[bytes]) -> None:
-    _concat(stems, SINKS["nt"].fragment_suffix, out)
-    out.writelines(shared)
+def _join_ntriples(join: JoinInput, out: IO[bytes]) -> None:
+    out.writelines(_default_graph_lines(join))
 
 
-def _join_turtle(stems: Sequence[Path], shared: Sequence[bytes], out: IO[bytes]) -> None:
+def _nquads_lines(join: JoinInput) -> Iterator[bytes]:
+    """The N-Quads export: the default graph (N-Triples lines are N-Quads lines), then the named graphs."""
+    yield from _default_graph_lines(join)
+    yield from _fragment_lines(join.stems, NAMED_SUFFIX)
+
+
+def _join_nquads(join: JoinInput, out: IO[bytes]) -> None:
+    out.writelines(_nquads_lines(join))
+
+
+def _join_turtle(join: JoinInput, out: IO[bytes]) -> None:
     out.write(turtle_header())
-    _concat(stems, SINKS["ttl"].fragment_suffix, out)
-    out.write(turtle_body(_parse_lines(shared)))
+    out.writelines(kept_chunks(join, SINKS["ttl"].fragment_suffix))
+    out.write(turtle_body(_parse_lines(join.shared)))
 
 
-def _join_jsonld(stems: Sequence[Path], shared: Sequence[bytes], out: IO[bytes]) -> None:
+def _join_jsonld(join: JoinInput, out: IO[bytes]) -> None:
     out.write(jsonld_head())
     wrote = False
-    for line in _fragment_lines(stems, SINKS["jsonld"].fragment_suffix):
-        out.write((b",\n" if wrote else b"") + line.rstrip(b"\n"))
-        wrote = True
-    for node in jsonld_nodes(_parse_lines(shared)):
+    for chunk in kept_chunks(join, SINKS["jsonld"].fragment_suffix):
+        for line in chunk.splitlines():
+            out.write((b",\n" if wrote else b"") + line)
+            wrote = True
+    for node in jsonld_nodes(_parse_lines(join.shared)):
         out.write((b",\n" if wrote else b"") + node.encode("utf-8"))
         wrote = True
     out.write(b"\n]\n}\n")
 
 
+def _jsonld_fragment(triples: Sequence[ox.Triple]) -> bytes:
+    return "".join(line + "\n" for line in jsonld_nodes(triples)).encode("utf-8") if triples else b""
+
+
+def _ntriples_fragment(triples: Sequence[ox.Triple]) -> bytes:
+    return serialize_bytes(triples, ox.RdfFormat.N_TRIPLES) if triples else b""
+
+
+def _turtle_fragment(triples: Sequence[ox.Triple]) -> bytes:
+    return turtle_body(triples) if triples else b""
+
+
 #: The export formats by name, in the order a build writes them.
 SINKS: dict[str, Sink] = {
-    "nq": Sink(
-        "nq", ".nq", ".nq", ox.RdfFormat.N_QUADS, "nquads",
-        fragment=lambda quads, own: serialize_bytes(quads, ox.RdfFormat.N_QUADS),
-        join=_join_nquads, uses_shared=False,
-    ),
-    "nt": Sink(
-        "nt", ".nt", ".nt", ox.RdfFormat.N_TRIPLES, "nt",
-        fragment=lambda quads, own: serialize_bytes(own, ox.RdfFormat.N_TRIPLES),
-        join=_join_ntriples,
-    ),
-    "ttl": Sink(
-        "ttl", ".ttl", ".ttl", ox.RdfFormat.TURTLE, "turtle",
-        fragment=lambda quads, own: turtle_body(own),
-        join=_join_turtle,
-    ),
+    "nq": Sink("nq", ".nq", "", ox.RdfFormat.N_QUADS, "nquads", fragment=None, join=_join_nquads),
+    "nt": Sink("nt", ".nt", ".nt", ox.RdfFormat.N_TRIPLES, "nt", fragment=_ntriples_fragment, join=_join_ntriples),
+    "ttl": Sink("ttl", ".ttl", ".ttl", ox.RdfFormat.TURTLE, "turtle", fragment=_turtle_fragment, join=_join_turtle),
     "jsonld": Sink(
         "jsonld", ".jsonld", ".jsonl", ox.RdfFormat.JSON_LD, "json-ld",
-        fragment=lambda quads, own: "".join(line + "\n" for line in jsonld_nodes(own)).encode("utf-8"),
-        join=_join_jsonld, also_reads=(".json",),
+        fragment=_jsonld_fragment, join=_join_jsonld, also_reads=(".json",),
     ),
 }  # fmt: skip
 #: The export format names, in registry order (`trialkg build --format` choices).
@@ -310,28 +467,38 @@ def rdflib_parser(path: Path) -> str | None:
     return RDFLIB_PARSERS.get(path.suffix.lower())
 
 
+def fragment_sinks(formats: Iterable[str]) -> list[Sink]:
+    """The sinks whose fragments a worker writes for `formats` (always N-Triples: the N-Quads are joined from it)."""
+    wanted = {*formats, "nt"}
+    return [sink for name, sink in SINKS.items() if name in wanted and sink.fragment is not None]
+
+
 # ---------------------------------------------------------------------------------------------- worker side
 
 
 class DocumentFragments:
-    """The fragment files of one document, written one trial at a time (memory: one trial + a digest set)."""
+    """The fragment files of one document, written one trial at a time (memory: one trial + a digest map)."""
 
-    def __init__(self, stem: Path, formats: Iterable[str]) -> None:
+    def __init__(self, stem: Path, formats: Iterable[str], *, merged: bool = False) -> None:
         self.stem = stem
-        wanted = set(formats)
-        self.sinks = [sink for name, sink in SINKS.items() if name in wanted]
+        self.merged = merged
+        self.sinks = fragment_sinks(formats)
         self.files: dict[str, IO[bytes]] = {
-            suffix: open(stem.with_name(stem.name + suffix), "wb")  # noqa: SIM115
-            for suffix in [*(sink.fragment_suffix for sink in self.sinks), SHARED_SUFFIX]
+            suffix: open(_fragment_path(stem, suffix), "wb")  # noqa: SIM115
+            for suffix in [*(sink.fragment_suffix for sink in self.sinks), SHARED_SUFFIX, NAMED_SUFFIX]
         }
-        self._seen: set[bytes] = set()  # digests of statements this document already wrote once
+        self.segments: list[Segment] = []
+        self.shared_lines: dict[str, list[int]] = {}
+        self._shared_at: dict[bytes, int] = {}  # digest -> line number in the shared-node fragment
+        self._doc_seen: set[bytes] = set()  # digests of source-document statements written once
 
     def add_trial(self, trial_iri: str, quads: Sequence[ox.Quad]) -> None:
-        """Write one trial's quads; shared-node and source-document statements only the first time."""
+        """Write one trial's quads: its own nodes' as a segment, source-document and shared-node statements once."""
         own_prefix = trial_iri + "/"
-        fresh: list[ox.Quad] = []
         own: list[ox.Triple] = []
+        doc: dict[str, list[ox.Triple]] = {}
         shared: list[ox.Triple] = []
+        lines = self.shared_lines.setdefault(trial_iri, [])
         seen_here: set[ox.Quad] = set()
         for q in quads:
             if q in seen_here:
@@ -339,29 +506,59 @@ class DocumentFragments:
             seen_here.add(q)
             subject = q.subject.value if not isinstance(q.subject, ox.Triple) else ""
             if subject == trial_iri or subject.startswith(own_prefix):
-                fresh.append(q)
                 own.append(q.triple)
                 continue
-            digest = hashlib.blake2b(str(q).encode(), digest_size=16).digest()
-            if digest in self._seen:
+            digest = hashlib.blake2b(str(q.triple).encode(), digest_size=16).digest()
+            if subject.startswith(_SOURCE_PREFIX):
+                if digest not in self._doc_seen:
+                    self._doc_seen.add(digest)
+                    doc.setdefault(subject, []).append(q.triple)
                 continue
-            self._seen.add(digest)
-            fresh.append(q)
-            (own if subject.startswith(_SOURCE_PREFIX) else shared).append(q.triple)
-        self._write(fresh, own, shared)
+            if digest not in self._shared_at:
+                self._shared_at[digest] = len(self._shared_at)
+                shared.append(q.triple)
+            lines.append(self._shared_at[digest])
+        for graph, statements in doc.items():
+            self._segment(None, graph, statements)
+        graph = next((str(q.graph_name.value) for q in quads if isinstance(q.graph_name, ox.NamedNode)), "")
+        self._segment(trial_iri, graph, own)
+        self._write_shared(shared)
 
-    def add_unsplit(self, quads: Sequence[ox.Quad]) -> None:
-        """Write statements not split by trial (a whole store): every triple goes the shared nodes' way."""
-        self._write(quads, [], [q.triple for q in quads])
+    def add_own(self, trial_iri: str, own: Sequence[ox.Triple], named: Iterable[ox.Quad]) -> None:
+        """The parent's merged trial: its merged triples as a segment, each source's statements as named quads."""
+        self._segment(trial_iri, "", own)
+        self.files[NAMED_SUFFIX].write(serialize_bytes(sorted(set(named), key=str), ox.RdfFormat.N_QUADS))
 
-    def _write(self, quads: Sequence[ox.Quad], own: Sequence[ox.Triple], shared: Sequence[ox.Triple]) -> None:
+    def add_unsplit(self, quads: Sequence[ox.Quad], *, flatten: bool = False) -> None:
+        """Write statements not split by trial (a whole store): the default graph the shared nodes' way.
+
+        Named graphs go to the N-Quads only, unless `flatten` (their triples then join the default graph).
+        """
+        default = [q.triple for q in quads if flatten or isinstance(q.graph_name, ox.DefaultGraph)]
+        named = [] if flatten else [q for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)]
+        self._write_shared(default)
+        self.files[NAMED_SUFFIX].write(serialize_bytes(named, ox.RdfFormat.N_QUADS))
+        self._segment(None, "", [])
+
+    def _segment(self, trial: str | None, graph: str, triples: Sequence[ox.Triple]) -> None:
+        sizes = []
         for sink in self.sinks:
-            self.files[sink.fragment_suffix].write(sink.fragment(quads, own))
-        self.files[SHARED_SUFFIX].write(serialize_bytes(shared, ox.RdfFormat.N_TRIPLES))
+            assert sink.fragment is not None
+            data = sink.fragment(triples)
+            self.files[sink.fragment_suffix].write(data)
+            sizes.append(len(data))
+        self.segments.append(Segment(trial, graph, tuple(sizes)))
+
+    def _write_shared(self, triples: Sequence[ox.Triple]) -> None:
+        data = serialize_bytes(triples, ox.RdfFormat.N_TRIPLES) if triples else b""
+        assert data.count(b"\n") == len(triples), "one line per shared-node triple"
+        self.files[SHARED_SUFFIX].write(data)
 
     def close(self) -> None:
         for fh in self.files.values():
             fh.close()
+        suffixes = tuple(sink.fragment_suffix for sink in self.sinks)
+        FragmentIndex(suffixes, tuple(self.segments), self.shared_lines, self.merged).write(self.stem)
 
 
 # ---------------------------------------------------------------------------------------------- parent side
@@ -375,21 +572,22 @@ def shard_name(n: int) -> str:
 SHARD_GLOB = f"{EXPORT_STEM}-[0-9]*.nq"
 
 
-def nquads_shards(stems: Sequence[Path], out_dir: Path, shard_size: int) -> list[Path]:
+def nquads_shards(join: JoinInput, out_dir: Path, shard_size: int) -> list[Path]:
     """The N-Quads export in `out_dir` as files of at most `shard_size` quads each."""
     shards: list[Path] = []
     out: IO[bytes] | None = None
     count = 0
     try:
-        for line in _fragment_lines(stems, SINKS["nq"].fragment_suffix):
-            if out is None or count >= shard_size:
-                if out is not None:
-                    out.close()
-                shards.append(out_dir / shard_name(len(shards) + 1))
-                out = open(shards[-1], "wb")  # noqa: SIM115
-                count = 0
-            out.write(line)
-            count += 1
+        for chunk in _nquads_lines(join):
+            for line in chunk.splitlines(keepends=True):
+                if out is None or count >= shard_size:
+                    if out is not None:
+                        out.close()
+                    shards.append(out_dir / shard_name(len(shards) + 1))
+                    out = open(shards[-1], "wb")  # noqa: SIM115
+                    count = 0
+                out.write(line)
+                count += 1
     finally:
         if out is not None:
             out.close()
@@ -402,40 +600,44 @@ def write_exports(
     formats: Iterable[str],
     *,
     stem: str = EXPORT_STEM,
+    merged: Iterable[str] = (),
     shard_size: int | None = None,
     lap: Callable[[str], None] = lambda step: None,
 ) -> list[Path]:
     """Join the fragments of `stems` into one file per format in `out_dir` (N-Quads sharded with `shard_size`).
 
-    `lap(step)` is called after each step, for the build's timings.
+    `merged`: the trials written merged by the last stem, left out of the others. `lap(step)` is
+    called after each step, for the build's timings.
     """
     wanted = set(formats)
     written: list[Path] = []
-    shared: list[bytes] | None = None
+    join = JoinInput(stems, frozenset(merged), shared_triples(stems))
+    lap("shared-node triples")
     for sink in (sink for name, sink in SINKS.items() if name in wanted):
         if shard_size and sink.name == "nq":
-            written += nquads_shards(stems, out_dir, shard_size)
+            written += nquads_shards(join, out_dir, shard_size)
         else:
-            if sink.uses_shared and shared is None:
-                shared = shared_triples(stems)
-                lap("shared-node triples")
             path = out_dir / sink.file_name(stem)
-            write_atomic(path, functools.partial(sink.join, stems, shared or []))
+            write_atomic(path, functools.partial(sink.join, join))
             written.append(path)
         lap(f"export {sink.name}")
     return written
 
 
 def export_statements(
-    quads: Iterable[ox.Quad], out_dir: Path, formats: Iterable[str], *, stem: str = EXPORT_STEM
+    quads: Iterable[ox.Quad], out_dir: Path, formats: Iterable[str], *, stem: str = EXPORT_STEM, flatten: bool = False
 ) -> list[Path]:
-    """Write `quads` (a whole store, a named graph) as one document's exports: sorted, so the bytes repeat."""
+    """Write `quads` (a whole store, a named graph) as one document's exports: sorted, so the bytes repeat.
+
+    The N-Triples, Turtle and JSON-LD hold the default graph (every graph's triples if `flatten`);
+    the N-Quads hold every quad.
+    """
     formats = list(formats)
     with tempfile.TemporaryDirectory(prefix="trialkg-export-") as work:
         fragment_stem = Path(work) / "0000000"
         fragments = DocumentFragments(fragment_stem, formats)
         try:
-            fragments.add_unsplit(sorted(quads, key=str))
+            fragments.add_unsplit(sorted(quads, key=str), flatten=flatten)
         finally:
             fragments.close()
         return write_exports([fragment_stem], out_dir, formats, stem=stem)

@@ -46,10 +46,14 @@ def start_server(
     *,
     read_only: bool = True,
     timeout_s: int | None = None,
-    union_default_graph: bool = True,
+    union_default_graph: bool = False,
     log: Path | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start `oxigraph serve[-read-only]` on 127.0.0.1:PORT (location None: an in-memory read-write store)."""
+    """Start `oxigraph serve[-read-only]` on 127.0.0.1:PORT (location None: an in-memory read-write store).
+
+    The default graph is the store's own (a build's merged view), not the union of the named graphs,
+    which would repeat a multi-source trial's facts once per source.
+    """
     cmd = [oxigraph_binary(), "serve-read-only" if read_only else "serve", "--bind", f"127.0.0.1:{port}"]
     if location is not None:
         cmd += ["--location", str(location)]

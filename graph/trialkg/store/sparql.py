@@ -66,15 +66,15 @@ def refuse_update(text: str, *, where: str) -> None:
 
 
 def run_local(graph_dir: Path, text: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-    """Answer a read-only query over a build, all named graphs seen as one default graph."""
+    """Answer a read-only query over a build (the default graph: each trial merged, each fact once)."""
     return answer(open_graph(graph_dir), text, where=f"the graph in {graph_dir}")
 
 
 def answer(store: ox.Store, text: str, *, where: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-    """A read-only query's answer from `store`, all named graphs seen as one default graph."""
+    """A read-only query's answer from `store`: its default graph is the merged view; GRAPH reaches the sources'."""
     refuse_update(text, where=where)
     try:
-        return store.query(text, use_default_graph_as_union=True)
+        return store.query(text)
     except SyntaxError as exc:
         raise TrialkgError(f"SPARQL syntax error: {exc}") from exc
 

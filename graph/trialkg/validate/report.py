@@ -78,8 +78,9 @@ def load_graphs(files: Iterable[Path], parser_of: Callable[[Path], str]) -> tupl
     (and raises TrialkgError for a file it does not know).
 
     Named graphs (N-Quads, TriG) are validated each on its own: a build keeps one per source
-    document, and two sources that disagree about a trial are a conflict to report, not a
-    violation. Triples outside named graphs are validated together.
+    document of a trial that several documents describe, and two sources that disagree about a
+    trial are a conflict to report, not a violation. The default graph (a build's merged view) is
+    validated as one graph.
     """
     union = rdflib.Graph()
     separate: list[rdflib.Graph] = []
@@ -112,7 +113,7 @@ def trial_context(data: rdflib.Graph) -> Context:
     """For every node, the trial it belongs to and that trial's NCT id and source documents."""
     out: Context = {}
     for row in data.query(query_text("validation_context")):
-        node, trial, nct, file = (str(x) if x is not None else None for x in row)  # type: ignore[union-attr]
+        node, trial, _link, nct, _source, file = (str(x) if x is not None else None for x in row)  # type: ignore[union-attr]
         entry = out.setdefault(node, {"trial": trial, "nct_id": nct, "source": file})  # type: ignore[arg-type]
         if file and entry["source"] and file not in entry["source"].split(", "):
             entry["source"] = ", ".join(sorted({*entry["source"].split(", "), file}))
