@@ -765,14 +765,17 @@ class ParsedCriterion:
     order: int
     text: str
     constraints: tuple[Constraint, ...]
+    #: The named section of the eligibility text it stands under (NCI's "PATIENT CHARACTERISTICS"), if any.
+    section: str | None = None
 
 
 def parse_trial(trial: Trial) -> tuple[ParsedCriterion, ...]:
     """Every criterion of the trial with its constraints, inclusion first, in the source's order."""
     names = [i.name for i in trial.interventions] + [o for i in trial.interventions for o in i.other_names]
+    sections = {(s.polarity, s.order): s.name for s in trial.criteria_sections}
     return tuple(
         ParsedCriterion(polarity, n, text, parse_criterion(text, polarity, conditions=trial.conditions,
-                                                           interventions=names))
+                                                           interventions=names), sections.get((polarity, n)))
         for polarity, criteria in ((CriterionKind.INCLUSION, trial.inclusion_criteria),
                                    (CriterionKind.EXCLUSION, trial.exclusion_criteria))
         for n, text in enumerate(criteria, 1)

@@ -57,6 +57,8 @@ def trial_iri(trial: Trial) -> URIRef:
     def content() -> str:
         # The record with an empty id and sources, as the key was first minted: the IRIs must not move.
         stated = {"id": "", "sources": [], **stated_record(trial)}
+        if not stated["criteria_sections"]:
+            del stated["criteria_sections"]  # a key added later: present only where stated, so old IRIs stay
         return json.dumps(stated, sort_keys=True, ensure_ascii=False)
 
     return URIRef(iri.trial_of(trial.nct_id, trial.lead_sponsor, trial.org_study_id, content))
@@ -188,7 +190,8 @@ def map_trial(enriched: EnrichedTrial) -> MappedTrial:
         parsed = read_criterion.criterion
         node = URIRef(iri.child(t, f"criterion/{parsed.polarity.value}", parsed.order))
         add((t, TK.eligibilityCriterion, node))
-        out.extend(_node(node, TK.EligibilityCriterion, parsed.order, text=parsed.text))
+        out.extend(_node(node, TK.EligibilityCriterion, parsed.order, text=parsed.text,
+                         criterionSection=parsed.section))  # fmt: skip
         add((node, TK.criterionType, _code("CriterionType", parsed.polarity)))
         for n, constraint in enumerate(read_criterion.constraints, 1):
             out.extend(_constraint_triples(node, n, constraint.constraint, constraint.entity))
