@@ -88,8 +88,8 @@ def test_plain_sentences_are_one_requirement_each_without_a_section() -> None:
 
 
 def test_dashed_pdq_sections() -> None:
-    text = "PROTOCOL ENTRY CRITERIA:\n--Disease Characteristics--\nEnd stage renal disease\n--Prior/Concurrent Therapy--\n"
-    text += "No concurrent investigational drugs"
+    text = "PROTOCOL ENTRY CRITERIA:\n--Disease Characteristics--\nEnd stage renal disease\n"
+    text += "--Prior/Concurrent Therapy--\nNo concurrent investigational drugs"
     assert headerless_items(text) == [
         ("DISEASE CHARACTERISTICS", "End stage renal disease"),
         ("PRIOR/CONCURRENT THERAPY", "No concurrent investigational drugs"),

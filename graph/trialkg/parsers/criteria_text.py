@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 
 from trialkg.model import CriterionKind, CriterionSection
@@ -123,9 +122,10 @@ _INLINE_SUBHEADING = re.compile(r"(?<=\S)\s+(?=[A-Z][a-z]+(?: [a-z]+){0,2}:\s)")
 _RUN_ON_BREAK = re.compile(r"(?<=[a-z0-9%)\]])\s+(?=(?:[A-Z][a-z]+|No|At least)\b(?![:']))")
 #: Words after which a capitalised word continues the requirement ("ECOG 0-1 or Karnofsky 70%").
 _CONTINUES = frozenset(
-    "a an and or of with by the to than for in on at as see from no not nor per plus versus vs e.g i.e "
-    "including include includes excluding except such like if but".split()
-)
+    ("a", "an", "and", "or", "of", "with", "by", "the", "to", "than", "for", "in", "on", "at", "as", "see", "from",
+     "no", "not", "nor", "per", "plus", "versus", "vs", "e.g", "i.e", "including", "include", "includes",
+     "excluding", "except", "such", "like", "if", "but")
+)  # fmt: skip
 _SENTENCE = re.compile(r"(?<=[a-z0-9%)\]])\.\s+(?=[A-Z(])")
 _ABBREVIATION_END = re.compile(r"(?:\b(?:e\.g|i\.e|vs|approx|etc|Dr|No|Fig|ca|St|Mr|Mrs|Ms)|\b[A-Z])$")
 
@@ -153,8 +153,10 @@ def _run_on_items(text: str) -> list[str]:
         start = 0
         for m in _RUN_ON_BREAK.finditer(part):
             before = part[start : m.start()].split()
-            if not before or before[-1].lower().strip(",;") in _CONTINUES or re.search(
-                r"\b(?:Disease|Patient|Prior|Concurrent)$", part[: m.start()]
+            if (
+                not before
+                or before[-1].lower().strip(",;") in _CONTINUES
+                or re.search(r"\b(?:Disease|Patient|Prior|Concurrent)$", part[: m.start()])
             ):
                 continue
             pieces.append(part[start : m.start()])
@@ -193,10 +195,9 @@ def _block_items(lines: list[str]) -> list[str]:
     for raw in [*lines, ""]:
         line = raw.strip()
         sub = _SUBHEADING.match(line)
-        if not line or is_bullet(raw) or sub:
-            if current is not None:
-                items.append(" ".join(current))
-                current = None
+        if (not line or is_bullet(raw) or sub) and current is not None:
+            items.append(" ".join(current))
+            current = None
         if not line:
             flush()
             continue
@@ -229,9 +230,12 @@ def headerless_items(text: str) -> list[tuple[str | None, str]]:
     Three months beyond most recent myocardial infarction.") gives one requirement per bullet or sentence,
     with no section. Hard-wrapped lines are joined.
 
-    >>> headerless_items("DISEASE CHARACTERISTICS: Stage IV melanoma\\n\\nPATIENT CHARACTERISTICS: Age: Over 18"
-    ...                  " Performance status: ECOG 0-2")
-    [('DISEASE CHARACTERISTICS', 'Stage IV melanoma'), ('PATIENT CHARACTERISTICS', 'Age: Over 18'), ('PATIENT CHARACTERISTICS', 'Performance status: ECOG 0-2')]
+    >>> for item in headerless_items("DISEASE CHARACTERISTICS: Stage IV melanoma\\n\\nPATIENT CHARACTERISTICS:"
+    ...                              " Age: Over 18 Performance status: ECOG 0-2"):
+    ...     print(item)
+    ('DISEASE CHARACTERISTICS', 'Stage IV melanoma')
+    ('PATIENT CHARACTERISTICS', 'Age: Over 18')
+    ('PATIENT CHARACTERISTICS', 'Performance status: ECOG 0-2')
     >>> headerless_items("Men, ages 30-64. Three months beyond most\\nrecent myocardial infarction.")
     [(None, 'Men, ages 30-64.'), (None, 'Three months beyond most recent myocardial infarction.')]
     """
