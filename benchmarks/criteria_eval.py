@@ -145,8 +145,12 @@ def main() -> None:
     ap.add_argument("--ctgov", type=Path, default=DEFAULT_CTGOV)
     ap.add_argument("--seeds", type=Path, default=ROOT / "tests" / "data" / "seeds")
     ap.add_argument("--labels", type=Path, default=ROOT / "tests" / "data" / "criteria_labels.jsonl")
-    ap.add_argument("--blind", type=Path, default=ROOT / "tests" / "data" / "criteria_labels_legacy_blind.jsonl",
-                    help="The legacy-XML blind sample (numeric constraints only, issue 19).")
+    ap.add_argument(
+        "--blind",
+        type=Path,
+        default=ROOT / "tests" / "data" / "criteria_labels_legacy_blind.jsonl",
+        help="The legacy-XML blind sample (numeric constraints only, issue 19).",
+    )
     ap.add_argument("--no-coverage", action="store_true", help="Skip the corpus coverage (the slow part).")
     ap.add_argument("--errors", action="store_true", help="List every false positive and false negative.")
     args = ap.parse_args()
