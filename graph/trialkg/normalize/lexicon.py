@@ -89,6 +89,10 @@ class Lexicon:
             xrefs or {},
         )
 
+    def descriptor_named(self, name: str) -> str | None:
+        """The UI of the descriptor whose preferred name is `name` (case and punctuation aside), if one is."""
+        return _uis_by_label(self).get(key(name))
+
     def extended(self, rows: Iterable[Entry]) -> Lexicon:
         """This lexicon plus more rows (a MeSH file's names and entry terms)."""
         return Lexicon.from_entries([*self.all_entries(), *rows], self.xrefs)
@@ -96,6 +100,15 @@ class Lexicon:
     def all_entries(self) -> Iterator[Entry]:
         for group in self.entries.values():
             yield from group
+
+
+@cache
+def _uis_by_label(lexicon: Lexicon) -> dict[str, str]:
+    """Preferred name key -> UI; a name two descriptors share names neither."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for ui, label in lexicon.labels.items():
+        found[key(label)].add(ui)
+    return {k: next(iter(uis)) for k, uis in found.items() if len(uis) == 1}
 
 
 def data_path(name: str) -> Path:
