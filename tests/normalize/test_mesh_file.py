@@ -222,3 +222,11 @@ def test_legacy_mesh_terms_without_ids_resolve_through_the_mesh_file(mesh_file: 
     (pairing,) = with_mesh.condition_mesh_pairings
     assert (pairing.descriptor.id, pairing.method) == ("D015352", "registry-sole")
     assert with_mesh.conditions[0].primary is not None and with_mesh.conditions[0].primary.ui == "D015352"
+
+
+def test_overlaid_equals_extended(mesh_file: Path) -> None:
+    base = lexicon_with_mesh(str(mesh_file))
+    rows = list(default_lexicon().all_entries())[:50]
+    fast, slow = base.overlaid(rows), base.extended(rows)
+    assert fast.entries == slow.entries and fast.by_sorted == slow.by_sorted
+    assert fast.labels == slow.labels
