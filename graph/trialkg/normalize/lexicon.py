@@ -128,11 +128,18 @@ def _merged(old: tuple[Entry, ...], new: tuple[Entry, ...]) -> tuple[Entry, ...]
 
 @cache
 def _uis_by_label(lexicon: Lexicon) -> dict[str, str]:
-    """Preferred name key -> UI; a name two descriptors share names neither."""
+    """Name key -> UI: preferred names first, then a MeSH file's entry terms (a name MeSH has since
+    changed, "Infections" for "Infection"); a name two descriptors share names neither."""
     found: dict[str, set[str]] = defaultdict(set)
     for ui, label in lexicon.labels.items():
         found[key(label)].add(ui)
-    return {k: next(iter(uis)) for k, uis in found.items() if len(uis) == 1}
+    out = {k: next(iter(uis)) for k, uis in found.items() if len(uis) == 1}
+    entry: dict[str, set[str]] = defaultdict(set)
+    for e in lexicon.all_entries():
+        if e.source == "mesh-entry" and e.key not in found:
+            entry[e.key].add(e.ui)
+    out.update({k: next(iter(uis)) for k, uis in entry.items() if len(uis) == 1})
+    return out
 
 
 def data_path(name: str) -> Path:

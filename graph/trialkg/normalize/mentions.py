@@ -48,9 +48,10 @@ def link_mentions(names: list[str], kind: str, pairings: Sequence[MeshPairing], 
     """Each stated name's links: the registry's own pairing for this trial, and the lexicon's when that is unsure."""
     registry: dict[int, list[Link]] = {}
     for p in pairings:
-        registry.setdefault(p.name_index, []).append(
-            registry_link(mesh_ui(p.descriptor.id), p.descriptor.term, p.method)
-        )
+        ui = mesh_ui(p.descriptor.id)
+        # The descriptor's preferred name as the lexicon knows it (MeSH's, with --mesh), else the registry's term.
+        link = registry_link(ui, lexicon.labels.get(ui, p.descriptor.term), p.method)
+        registry.setdefault(p.name_index, []).append(link)
     out = []
     for i, name in enumerate(names):
         links = tuple(registry.get(i, ()))

@@ -173,7 +173,7 @@ CACHE_VERSION = "1"
 
 
 def cache_dir() -> Path:
-    """Where compiled MeSH lexicons are kept: $TRIALKG_CACHE_DIR, else $XDG_CACHE_HOME/trialkg, else ~/.cache/trialkg."""
+    """Where compiled MeSH lexicons are kept: $TRIALKG_CACHE_DIR, else $XDG_CACHE_HOME/trialkg or ~/.cache/trialkg."""
     if os.environ.get("TRIALKG_CACHE_DIR"):
         return Path(os.environ["TRIALKG_CACHE_DIR"])
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trialkg"
