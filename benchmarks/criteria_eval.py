@@ -45,16 +45,25 @@ def predicted(row: dict[str, Any]) -> list[Constraint]:
                                 interventions=ctx.get("interventions", ())))  # fmt: skip
 
 
-def score(rows: list[dict[str, Any]], *, show_errors: bool = False) -> dict[str, Any]:
-    """Micro precision/recall over the labelled criteria, overall and by kind."""
+def is_numeric(c: dict[str, Any]) -> bool:
+    """A numeric constraint: a variable compared with a number (ages, measurements, scores, counts)."""
+    value = c["value"]
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def score(rows: list[dict[str, Any]], *, show_errors: bool = False, numeric_only: bool = False) -> dict[str, Any]:
+    """Micro precision/recall over the labelled criteria, overall and by kind (only numeric constraints, if asked)."""
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
     fn: Counter[str] = Counter()
     windows = Counter[str]()
     for row in rows:
-        gold = Counter(key(c) for c in row["constraints"])
-        gold_windows = {key(c): c.get("window") for c in row["constraints"]}
+        labelled = [c for c in row["constraints"] if is_numeric(c) or not numeric_only]
+        gold = Counter(key(c) for c in labelled)
+        gold_windows = {key(c): c.get("window") for c in labelled}
         for c in predicted(row):
+            if numeric_only and not is_numeric(c.to_json()):
+                continue
             k = key(c.to_json())
             if gold[k] > 0:
                 gold[k] -= 1
@@ -91,7 +100,7 @@ def _ratio(a: int, b: int) -> float | None:
 
 
 def coverage(paths: list[Path]) -> dict[str, Any]:
-    criteria = with_facet = trials = age_conflicts = 0
+    criteria = with_facet = with_number = trials = age_conflicts = 0
     kinds: Counter[str] = Counter()
     for path in paths:
         try:
@@ -103,11 +112,28 @@ def coverage(paths: list[Path]) -> dict[str, Any]:
             for crit in parse_trial(trial):
                 criteria += 1
                 with_facet += bool(crit.constraints)
+                with_number += any(is_numeric(c.to_json()) for c in crit.constraints)
                 kinds.update(c.kind.value for c in crit.constraints)
             age_conflicts += bool(reconcile_age(trial)[1])
     return {"trials": trials, "criteria": criteria, "with_constraint": with_facet,
-            "share": _ratio(with_facet, criteria), "constraints_by_kind": dict(kinds.most_common()),
+            "share": _ratio(with_facet, criteria), "with_numeric_constraint": with_number,
+            "numeric_share": _ratio(with_number, criteria), "constraints_by_kind": dict(kinds.most_common()),
             "trials_whose_criteria_disagree_with_record_age": age_conflicts}  # fmt: skip
+
+
+def coverage_by_folder(root: Path) -> dict[str, Any]:
+    """Coverage over every corpus folder, and per folder (their criteria are written differently)."""
+    folders = sorted(p for p in root.iterdir() if p.is_dir())
+    per = {f.name: coverage(files(f)) for f in folders}
+    keys = ("trials", "criteria", "with_constraint", "with_numeric_constraint")
+    total: dict[str, Any] = {k: sum(v[k] for v in per.values()) for k in keys}
+    total["share"] = _ratio(total["with_constraint"], total["criteria"])
+    total["numeric_share"] = _ratio(total["with_numeric_constraint"], total["criteria"])
+    kinds: Counter[str] = Counter()
+    for v in per.values():
+        kinds.update(v["constraints_by_kind"])
+    total["constraints_by_kind"] = dict(kinds.most_common())
+    return {"all": total, "by_folder": per}
 
 
 def files(root: Path) -> list[Path]:
@@ -119,18 +145,32 @@ def main() -> None:
     ap.add_argument("--ctgov", type=Path, default=DEFAULT_CTGOV)
     ap.add_argument("--seeds", type=Path, default=ROOT / "tests" / "data" / "seeds")
     ap.add_argument("--labels", type=Path, default=ROOT / "tests" / "data" / "criteria_labels.jsonl")
+    ap.add_argument(
+        "--blind",
+        type=Path,
+        default=ROOT / "tests" / "data" / "criteria_labels_legacy_blind.jsonl",
+        help="The legacy-XML blind sample (numeric constraints only, issue 19).",
+    )
+    ap.add_argument("--no-coverage", action="store_true", help="Skip the corpus coverage (the slow part).")
     ap.add_argument("--errors", action="store_true", help="List every false positive and false negative.")
     args = ap.parse_args()
 
     rows = [json.loads(line) for line in args.labels.read_text(encoding="utf-8").splitlines() if line.strip()]
     sources = Counter(r["source"].split("/")[2] if r["source"].startswith("shared/") else "seeds" for r in rows)
+    blind = [json.loads(line) for line in args.blind.read_text(encoding="utf-8").splitlines() if line.strip()]
     result = {
-        "coverage_seeds": coverage([p for p in files(args.seeds) if p.suffix == ".txt"]),
-        "coverage_ctgov": coverage(files(args.ctgov)) if args.ctgov.is_dir() else None,
+        "coverage_seeds": None if args.no_coverage else coverage([p for p in files(args.seeds) if p.suffix == ".txt"]),
+        "coverage_ctgov": coverage_by_folder(args.ctgov) if args.ctgov.is_dir() and not args.no_coverage else None,
+        # Issue 19's blind sample: 300 legacy-XML criteria, numeric constraints labelled (criteria_labels_legacy_blind.md).
+        "legacy_blind_numeric": score(blind, show_errors=args.errors, numeric_only=True),
         "labelled_sample": {"sources": dict(sources), **score(rows, show_errors=args.errors)},
         # The development rows were read while the rules were written; the held-out rows were labelled after.
         "by_split": {
             split: score([r for r in rows if r["split"] == split], show_errors=False)
+            for split in sorted({r["split"] for r in rows})
+        },
+        "by_split_numeric": {
+            split: score([r for r in rows if r["split"] == split], numeric_only=True)
             for split in sorted({r["split"] for r in rows})
         },
     }

@@ -25,6 +25,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )  # fmt: skip
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _mesh_cache_in_a_temp_folder(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Compiled MeSH lexicons (normalize.mesh_file) go to a temp folder, never the user's ~/.cache."""
+    old = os.environ.get("TRIALKG_CACHE_DIR")
+    os.environ["TRIALKG_CACHE_DIR"] = str(tmp_path_factory.mktemp("trialkg-cache"))
+    yield
+    if old is None:
+        del os.environ["TRIALKG_CACHE_DIR"]
+    else:
+        os.environ["TRIALKG_CACHE_DIR"] = old
+
+
 @pytest.fixture
 def update_goldens(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-goldens"))

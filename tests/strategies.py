@@ -10,6 +10,8 @@ from trialkg.model import (
     Allocation,
     Arm,
     ArmGroupType,
+    CriterionKind,
+    CriterionSection,
     Intervention,
     InterventionModel,
     InterventionType,
@@ -43,6 +45,7 @@ def examples(full: int) -> int:
 
 # Any text a document may hold, minus surrogates (not encodable), never empty.
 text = st.text(min_size=1, max_size=40).filter(lambda s: s.strip() != "")
+_SECTIONS = ("DISEASE CHARACTERISTICS", "PATIENT CHARACTERISTICS", "PRIOR CONCURRENT THERAPY")
 maybe_text = st.none() | text
 nct_ids = st.integers(0, 99_999_999).map(lambda n: f"NCT{n:08d}")
 
@@ -71,6 +74,7 @@ ages = st.builds(lambda n, u: f"{n} {u}", st.integers(0, 120), st.sampled_from([
 
 @st.composite
 def trials(draw: st.DrawFn) -> Trial:
+    inclusion_criteria = tuple(draw(st.lists(text, max_size=3)))
     interventions = draw(
         st.lists(
             st.builds(
@@ -170,8 +174,14 @@ def trials(draw: st.DrawFn) -> Trial:
         max_age=max_age,
         sex=draw(st.none() | st.sampled_from(Sex)),
         healthy_volunteers=draw(st.none() | st.booleans()),
-        inclusion_criteria=tuple(draw(st.lists(text, max_size=3))),
+        inclusion_criteria=inclusion_criteria,
         exclusion_criteria=tuple(draw(st.lists(text, max_size=3))),
+        # Some inclusion criteria under a named section (the PDQ layout), as the registry parsers give them.
+        criteria_sections=tuple(
+            CriterionSection(CriterionKind.INCLUSION, n, draw(st.sampled_from(_SECTIONS)))
+            for n in range(1, len(inclusion_criteria) + 1)
+            if draw(st.booleans())
+        ),
         primary_outcomes=tuple(
             draw(st.lists(st.builds(Outcome, measure=text, time_frame=maybe_text, description=maybe_text), max_size=2))
         ),

@@ -259,6 +259,16 @@ class SecondaryId:
 
 
 @dataclass(frozen=True)
+class CriterionSection:
+    """The named section of the eligibility text a criterion stands under (NCI's "PATIENT CHARACTERISTICS")."""
+
+    polarity: CriterionKind
+    #: The criterion's position among those of its polarity, from 1.
+    order: int
+    name: str
+
+
+@dataclass(frozen=True)
 class SourceDocument:
     """The file a trial was read from: what provenance and named graphs hang on."""
 
@@ -305,6 +315,8 @@ class Trial:
     healthy_volunteers: bool | None = None
     inclusion_criteria: tuple[str, ...] = ()
     exclusion_criteria: tuple[str, ...] = ()
+    #: The sections criteria stand under, where the text names them (older records' PDQ layout).
+    criteria_sections: tuple[CriterionSection, ...] = ()
     primary_outcomes: tuple[Outcome, ...] = ()
     secondary_outcomes: tuple[Outcome, ...] = ()
     other_outcomes: tuple[Outcome, ...] = ()

@@ -231,3 +231,56 @@ def test_precision_on_the_labelled_criteria(split, min_precision, min_recall):
     # blind after the rules were frozen: 0.85 before two bug fixes), all 269 criteria 0.96/0.72.
     precision, recall = _score([row for row in LABELS if split is None or row["split"] == split])
     assert precision >= min_precision and recall >= min_recall, (precision, recall)
+
+
+# ---------------------------------------------------------------- issue 19: more numbers found
+
+_M, _A = "measurement", "age"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # ages with a plus sign
+        ("Age 18+", [(_A, "age", ">=", 18, None, "a")]),
+        ("Adults 65+ years old", [(_A, "age", ">=", 65, None, "a")]),
+        # counts per day, week or month
+        ("Smoking at least 10 cigarettes per day", [(_M, "cigarettes", ">=", 10, None, "/d")]),
+        ("At least 4 migraine attacks per month", [(_M, "migraine attacks", ">=", 4, None, "/mo")]),
+        # "or higher" / "no more than" and "times normal"
+        ("MMSE score of 24 or higher", [(_M, "MMSE", ">=", 24, None, None)]),
+        ("Bilirubin no more than 1.5 times normal", [(_M, "bilirubin", "<=", 1.5, None, "[ULN]")]),
+        ("Alkaline phosphatase less than 2.5 times normal", [(_M, "alkaline phosphatase", "<", 2.5, None, "[ULN]")]),
+        # scores of named instruments, the number before or after the name
+        ("A score of 10 or more on the PHQ-9", [(_M, "PHQ-9", ">=", 10, None, None)]),
+        ("HAM-D17 total score >= 18", [(_M, "HAM-D", ">=", 18, None, None)]),
+        ("ICDSC greater than or equal to 4 at enrollment", [(_M, "ICDSC", ">=", 4, None, None)]),
+        ("EDSS between 2.0 and 6.5", [(_M, "EDSS", "between", 2, 6.5, None)]),
+        # grades, a denial read as the complement bound
+        ("Grade 2 or greater proteinuria", [(_M, "proteinuria grade", ">=", 2, None, None)]),
+        ("No grade 2 or higher peripheral neuropathy", [(_M, "peripheral neuropathy grade", "<", 2, None, None)]),
+        ("Concurrent toxicity must be <= grade 2", [(_M, "toxicity grade", "<=", 2, None, None)]),
+        # counts of prior treatments
+        ("No more than 2 prior chemotherapy regimens", [(_M, "prior chemotherapy regimens", "<=", 2, None, None)]),
+        # fractions: blood pressure
+        ("Blood pressure below 140/90 mmHg", [(_M, "systolic blood pressure", "<", 140, None, "mm[Hg]"),
+                                              (_M, "diastolic blood pressure", "<", 90, None, "mm[Hg]")]),
+        # bounds in parentheses after the variable, units of PDQ records
+        ("Anemia (hemoglobin less than 10 g/dL)", [(_M, "hemoglobin", "<", 10, None, "g/dL")]),
+        ("Granulocyte count at least 1,500/mm^3", [(_M, "granulocytes", ">=", 1500, None, "/uL")]),
+        ("CD4 count of at least 300 cells/mm3", [(_M, "CD4 count", ">=", 300, None, "/uL")]),
+        ("Systolic blood pressure greater than 170 mm", [(_M, "systolic blood pressure", ">", 170, None, "mm[Hg]")]),
+        ("Carboplatin dose 300 mg/m2 or less", []),  # a named drug's dose: not read (no such variable)
+        # not bounds: versions, a unit word as a name, imaging
+        ("SGOT no greater than 2 times ULN (no greater than 5 times ULN if liver metastases present)",
+         [(_M, "transaminases", "<=", 2, None, "[ULN]")]),
+        ("MRI > 3 months before entry", []),
+    ],
+)  # fmt: skip
+def test_numbers_of_issue_19(text, expected):
+    got = [
+        (c.kind.value, c.variable, c.comparator.value, c.value, c.value_max, c.unit)
+        for c in parse_criterion(text, CriterionKind.INCLUSION)
+        if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)
+    ]
+    assert got == expected

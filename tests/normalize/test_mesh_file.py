@@ -192,3 +192,41 @@ def test_cli_build_mesh_option(tmp_path: Path) -> None:
     bad.write_text("not mesh\n", encoding="utf-8")
     refused = subprocess.run([*run, "--mesh", str(bad)], capture_output=True, text=True, timeout=300)
     assert refused.returncode == 2 and "not a MeSH descriptor file" in refused.stderr
+
+
+def test_the_merged_lexicon_is_cached_by_the_files_digest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIALKG_CACHE_DIR", str(tmp_path / "cache"))
+    path = mesh_xml(tmp_path / "desc2025.xml")
+    first = lexicon_with_mesh.__wrapped__(str(path))  # type: ignore[attr-defined]
+    (cached,) = (tmp_path / "cache").glob("mesh-lexicon-*.pickle")
+    second = lexicon_with_mesh.__wrapped__(str(path))  # type: ignore[attr-defined]
+    assert second is not first and list(second.all_entries()) == list(first.all_entries())
+    # Another MeSH file is another cache entry; a damaged cache file is read past, not trusted.
+    path.write_text(path.read_text(encoding="utf-8").replace("Viracept", "Viracept XR"), encoding="utf-8")
+    cached.write_bytes(b"not a pickle")
+    third = lexicon_with_mesh.__wrapped__(str(path))  # type: ignore[attr-defined]
+    assert primary(resolve("Viracept XR", "intervention", third)) is not None
+    assert len(list((tmp_path / "cache").glob("mesh-lexicon-*.pickle"))) == 2
+
+
+def test_legacy_mesh_terms_without_ids_resolve_through_the_mesh_file(mesh_file: Path) -> None:
+    from trialkg.model import MeshTerm, SourceDocument, Trial
+    from trialkg.normalize.enrich import enrich
+
+    trial = Trial(
+        SourceDocument("t.xml", "ctgov-xml", "0" * 64), nct_id="NCT01234567", conditions=("Dry eye disease",),
+        condition_meshes=(MeshTerm("", "Dry Eye Syndromes"),),
+    )  # fmt: skip
+    plain, with_mesh = enrich(trial), enrich(trial, lexicon_with_mesh(str(mesh_file)))
+    assert plain.condition_mesh_pairings == ()  # the shipped lexicon does not know the descriptor by that name
+    (pairing,) = with_mesh.condition_mesh_pairings
+    assert (pairing.descriptor.id, pairing.method) == ("D015352", "registry-sole")
+    assert with_mesh.conditions[0].primary is not None and with_mesh.conditions[0].primary.ui == "D015352"
+
+
+def test_overlaid_equals_extended(mesh_file: Path) -> None:
+    base = lexicon_with_mesh(str(mesh_file))
+    rows = list(default_lexicon().all_entries())[:50]
+    fast, slow = base.overlaid(rows), base.extended(rows)
+    assert fast.entries == slow.entries and fast.by_sorted == slow.by_sorted
+    assert fast.labels == slow.labels

@@ -121,7 +121,12 @@ def test_fields_beyond_the_record_contract() -> None:
     t = _trial("example_study.xml")  # the older one-line <study_design>, secondary ids, PDQ-style criteria
     assert t.primary_purpose is not None and t.primary_purpose.value == "TREATMENT"
     assert [s.identifier for s in t.secondary_ids] == ["CDR0000076913", "NCI-V91-0075"]
-    assert t.inclusion_criteria == () and any("DISEASE CHARACTERISTICS:" in u for u in t.unmapped)
+    # Issue 19: PDQ sections without inclusion/exclusion headings are criteria, each with its section.
+    assert "Age: 18 and over" in t.inclusion_criteria and t.exclusion_criteria == ()
+    assert not any("DISEASE CHARACTERISTICS:" in u for u in t.unmapped)
+    assert {s.name for s in t.criteria_sections} == {
+        "DISEASE CHARACTERISTICS", "PATIENT CHARACTERISTICS", "PRIOR CONCURRENT THERAPY"
+    }  # fmt: skip
 
     t = _trial("NCT01065844.xml")
     assert t.has_results is True

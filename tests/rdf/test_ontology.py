@@ -31,7 +31,7 @@ EXTERNAL = {
     SKOS.broadMatch,
     SKOS.prefLabel,
     rdflib.URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"),
-}
+} | set(ONTOLOGY.subjects(RDF.type, OWL.AnnotationProperty))  # declared there: skos:altLabel...
 CONCEPTS = set(ONTOLOGY.subjects(RDF.type, SKOS.Concept))
 
 

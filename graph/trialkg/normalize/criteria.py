@@ -325,7 +325,9 @@ _NOT_A_BOUND = re.compile(
 )
 _DURATION_UNITS = frozenset({"a", "mo", "wk", "d", "h"})
 #: Measured variables whose values are durations.
-_DURATIONS = frozenset({"life expectancy"})
+_DURATIONS = frozenset({"life expectancy", "gestational age"})
+#: Measured pressures: "mm" after their numbers is mmHg.
+_PRESSURES = frozenset({"systolic blood pressure", "diastolic blood pressure", "intraocular pressure"})
 #: Dose units: a corticosteroid with one of these is a dose measurement, else a treatment.
 _DOSE_UNITS = frozenset({"mg/kg/d", "mg/kg", "mg/d"})
 
@@ -501,6 +503,8 @@ def _measurement(text: str, mention: TermMention, polarity: CriterionKind, claus
         unit = unit or unit2
         upper_bound = (pair.group("comp2"), number(pair.group("v2")), unit2 or unit)
         rest = rest[pair.end() + used2 :]
+    if unit == "mm" and mention.name in _PRESSURES:
+        unit = "mm[Hg]"  # "diastolic blood pressure of 80 to 89 mm": millimetres of mercury
     if mention.name == "corticosteroid dose" and unit not in _DOSE_UNITS:
         return []
     if unit in _DURATION_UNITS and mention.name not in _DURATIONS:
@@ -600,6 +604,258 @@ def _nyha(text: str, polarity: CriterionKind) -> list[tuple[int, Constraint]]:
     return out
 
 
+# ------------------------------------------------------------------ issue 19: more numbers found
+
+#: A requirement stated as a denial ("No peripheral neuropathy greater than grade 1", after a PDQ
+#: sub-heading "Other:"): its bound is the complement ("<= 1").
+_DENIAL_START = re.compile(
+    r"^\s*(?:[A-Z][\w /]{0,30}:\s*)?(?:no|not|without)\b(?![-\s]*(?:more|less|greater|fewer))", re.I
+)
+_COMPLEMENT = {">": "<=", ">=": "<", "<": ">=", "<=": ">"}
+_DIRECTION_UP = {"more", "greater", "higher", "above", "over", "worse"}
+_DIRECTION = (
+    r"(?:\s*,?\s*(?:or|and)\s+(?P<dir>greater|higher|above|more|worse|over|less|lower|below|fewer|better|under))?"
+)
+_GRADE_VALUE = r"(?P<v>[0-5]|IV|III|II|I)(?:\s*(?:-|to|or)\s*(?P<v2>[0-5]|IV|III|II|I))?\b"
+_GRADE = re.compile(
+    rf"(?:(?P<comp>[<>]=?)\s*)?\bgrade\s*(?:(?P<comp2>[<>]=?)\s*)?{_GRADE_VALUE}(?![.\d])(?!\s*(?:[a-z]\b|/))"
+    + _DIRECTION,
+    re.IGNORECASE,
+)
+#: Words that end the noun phrase a grade or count is about.
+_PHRASE_STOP = frozenset(
+    ("or", "and", "of", "with", "that", "for", "in", "due", "from", "arising", "related", "within", "during", "at",
+     "is", "are", "be", "must", "by", "to", "on", "since", "as", "which", "unless", "except", "including", "per",
+     "no", "not", "any", "concurrent", "current", "prior", "active", "evidence", "history", "has", "have", "had",
+     "persistent", "ongoing", "existing", "preexisting", "pre-existing", "other", "all", "than", "the", "a", "an")
+)  # fmt: skip
+
+
+def _bound(comp: str | None, direction: str | None) -> str | None:
+    if comp:
+        return comp
+    if direction:
+        return ">=" if direction.lower() in _DIRECTION_UP else "<="
+    return None
+
+
+def _as_stated(text: str, at: int, comp: str) -> str | None:
+    """The comparator the requirement means: its complement when the requirement is a denial."""
+    if _DENIAL_START.search(text[:at]) and not re.search(r"[;.]\s", text[:at]):
+        return _COMPLEMENT.get(comp)
+    return comp
+
+
+def _phrase_after(text: str) -> str:
+    words: list[str] = []
+    for word in re.findall(r"[^\s,;.:()]+", re.split(r"[,;.:()]", text, maxsplit=1)[0])[:4]:
+        if word.lower() in _PHRASE_STOP or not re.match(r"[A-Za-z]", word):
+            break
+        words.append(word)
+    return " ".join(words)
+
+
+def _phrase_before(text: str) -> str:
+    words: list[str] = []
+    for word in reversed(re.findall(r"[^\s,;.:()]+", re.split(r"[,;.:()]", text)[-1])[-5:]):
+        if word.lower() in _PHRASE_STOP or not re.match(r"[A-Za-z]", word):
+            if words:
+                break
+            continue  # "toxicity must be <= grade 2": skip the verb back to the noun
+        words.insert(0, word)
+        if len(words) == 3:
+            break
+    return " ".join(words)
+
+
+def _roman(value: str) -> int:
+    return _ROMAN.get(value.lower()) or int(value)
+
+
+def _grades(text: str, polarity: CriterionKind) -> list[tuple[int, Constraint]]:
+    """A toxicity or disease grade: "grade 2 or greater proteinuria", "neuropathy greater than grade 1"."""
+    out = []
+    nyha = [(m.start(), m.end()) for m in _NYHA.finditer(text)]
+    words = "|".join(map(re.escape, _ALL_COMPARATOR_WORDS))
+    for m in _GRADE.finditer(text):
+        if any(s < m.end() + 20 and m.start() - 20 < e for s, e in nyha):
+            continue
+        before = text[: m.start()]
+        word_comp = re.search(rf"\b({words})\s*$", before, re.I)
+        comp = (
+            m.group("comp") or m.group("comp2") or (_SYMBOL_OF_WORD[word_comp.group(1).lower()] if word_comp else None)
+        )
+        start = word_comp.start() if word_comp and not m.group("comp") else m.start()
+        subject = _phrase_after(text[m.end() :]) or _phrase_before(text[:start])
+        if not subject or re.search(r"gleason|tanner|nyha|gvhd|who|stage|class", subject, re.I):
+            continue
+        v = _roman(m.group("v"))
+        if m.group("v2") and not comp and not m.group("dir"):
+            v2 = _roman(m.group("v2"))
+            if v2 <= v:
+                continue
+            c = _constraint(polarity, ConstraintKind.MEASUREMENT, f"{subject} grade", "between", v, v2, None, m.group())
+            out.append((m.start(), c))
+            continue
+        bound = _bound(comp, m.group("dir"))
+        stated = _as_stated(text, start, bound) if bound else None
+        if stated:
+            c = _constraint(polarity, ConstraintKind.MEASUREMENT, f"{subject} grade", stated, v, None, None, m.group())
+            out.append((m.start(), c))
+    return out
+
+
+_SCORE_ON = re.compile(
+    rf"\b(?:score|rating|total)\s+(?:of\s+)?(?P<comp>[<>]=?)?\s*(?P<v>{_NUM}){_DIRECTION}\s+(?:points?\s+)?"
+    r"(?:on|in)\s+(?:the\s+)?(?P<name>[A-Z][\w'-]*(?:[ -][\w'-]+){0,6})",
+)
+
+
+def _scores_on_scales(text: str, polarity: CriterionKind) -> list[tuple[int, Constraint]]:
+    """A threshold on a named instrument, the number first: "a score of 10 or more on the PHQ-9"."""
+    out = []
+    for m in _SCORE_ON.finditer(text):
+        bound = _bound(m.group("comp"), m.group("dir"))
+        if not bound:
+            continue
+        name = re.split(
+            r"\s+(?:\(|for|at|in|and|or|as|to|with|during|within|which|that|of\s+(?!the\b))", m.group("name")
+        )[0]
+        known = _drop_contained(_mentions(name, lexicon().measurements, "measurement"))
+        variable = known[0].name if known else name.strip()
+        stated = _as_stated(text, m.start(), bound)
+        if stated:
+            c = _constraint(polarity, ConstraintKind.MEASUREMENT, variable, stated, number(m.group("v")), None, None,
+                            m.group())  # fmt: skip
+            out.append((m.start(), c))
+    return out
+
+
+_PRIOR_COUNT = re.compile(
+    rf"(?P<comp>[<>]=?)\s*(?P<v>\d{{1,2}}|one|two|three|four|five)\b{_DIRECTION}\s+(?P<np>(?:prior|previous)\s+[^,;.()]+)",
+    re.IGNORECASE,
+)
+
+
+def _prior_counts(text: str, polarity: CriterionKind) -> list[tuple[int, Constraint]]:
+    """How many prior treatments: "no more than 2 prior chemotherapy regimens" (<= 2)."""
+    out = []
+    for m in _PRIOR_COUNT.finditer(text):
+        head, _, rest = m.group("np").partition(" ")
+        phrase = _phrase_after(rest)
+        if not phrase:
+            continue
+        stated = _as_stated(text, m.start(), m.group("comp"))
+        if stated:
+            value = _spoken_number(m.group("v"))
+            c = _constraint(polarity, ConstraintKind.MEASUREMENT, f"{head.lower()} {phrase}", stated, value, None, None,
+                            m.group())  # fmt: skip
+            out.append((m.start(), c))
+    return out
+
+
+_PER_PERIOD = re.compile(
+    rf"(?P<comp>[<>]=?)\s*(?P<v>{_NUM})\b{_DIRECTION}\s+(?P<np>(?:[a-z][\w-]*\s+){{0,2}}?"
+    r"(?:cigarettes?|drinks?|units?|cups?|packs?|attacks?|days?|episodes?|bowel movements?|voids?|"
+    r"seizures?|hours?|servings?|sessions?|times|bouts?|headaches?|migraines?|stools?|urinations?|"
+    r"micturitions?|cigars?))\s*(?:per|a|/|each|every)\s*(?P<per>day|week|month|year|wk|d|mo|yr)\b",
+    re.IGNORECASE,
+)
+_PER_UNIT = {"day": "/d", "d": "/d", "week": "/wk", "wk": "/wk", "month": "/mo", "mo": "/mo", "year": "/a", "yr": "/a"}
+
+
+def _per_period_counts(text: str, polarity: CriterionKind) -> list[tuple[int, Constraint]]:
+    """A count per day, week or month: "at least 10 cigarettes per day", ">= 4 migraine attacks per month"."""
+    out = []
+    for m in _PER_PERIOD.finditer(text):
+        if m.group("dir"):
+            continue  # "2 or more days a week": the direction words stand between number and noun
+        stated = _as_stated(text, m.start(), m.group("comp"))
+        if stated:
+            c = _constraint(polarity, ConstraintKind.MEASUREMENT, m.group("np").strip().lower(), stated,
+                            number(m.group("v")), None, _PER_UNIT[m.group("per").lower()], m.group())  # fmt: skip
+            out.append((m.start(), c))
+    return out
+
+
+_BLOOD_PRESSURE = re.compile(
+    r"\b(?:blood pressure|BP|hypertension|hypertensive)\b[^;.\d<>]{0,30}?(?P<comp>[<>]=?)\s*"
+    r"(?P<s>\d{2,3})\s*/\s*(?P<d>\d{2,3})(?!\s*/)(?P<unit>\s*mm\s?hg)?" + _DIRECTION,
+    re.IGNORECASE,
+)
+
+
+def _blood_pressures(text: str, polarity: CriterionKind) -> list[tuple[int, Constraint]]:
+    """Blood pressure written as a fraction: "hypertension (> 160/100 mmHg)" is two bounds."""
+    out = []
+    for m in _BLOOD_PRESSURE.finditer(text):
+        stated = _as_stated(text, m.start(), m.group("comp"))
+        if not stated:
+            continue
+        unit = "mm[Hg]" if m.group("unit") else None
+        for variable, value in (("systolic blood pressure", m.group("s")), ("diastolic blood pressure", m.group("d"))):
+            c = _constraint(
+                polarity, ConstraintKind.MEASUREMENT, variable, stated, number(value), None, unit, m.group()
+            )
+            out.append((m.start(), c))
+    return out
+
+
+_AGE_PLUS = re.compile(
+    r"\bage[ds]?\s*:?\s*(?P<v1>\d{1,3})\s*\+(?:\s*(?:years?|yrs?))?"
+    r"|(?<![\w.+])(?P<v2>\d{1,3})\s*\+\s*(?:years?|yrs?)\b",
+    re.IGNORECASE,
+)
+
+
+def _ages_plus(text: str, polarity: CriterionKind) -> list[tuple[int, Constraint]]:
+    """An age with a plus sign: "age 18+", "65+ years" (that age or older)."""
+    out = []
+    for m in _AGE_PLUS.finditer(text):
+        value = number(m.group("v1") or m.group("v2"))
+        if value <= 120:
+            out.append((m.start(), _constraint(polarity, ConstraintKind.AGE, "age", ">=", value, None, "a", m.group())))
+    return out
+
+
+#: Acronyms that are not measured variables: imaging, places, bodies, study words.
+_NOT_INSTRUMENTS = frozenset(
+    ("MRI", "CT", "PET", "ECG", "EKG", "EEG", "ICU", "HIV", "AIDS", "USA", "FDA", "NCI", "NIH", "IRB", "DNA", "RNA",
+     "MG", "KG", "ML", "OR", "AND", "NOT", "ALL", "AML", "CML", "CLL", "NHL", "COPD", "BID", "TID", "QD", "IV", "IM",
+     "SC", "PO", "ULN", "LLN", "CTCAE", "NCCN", "DSM", "ICD", "TNM", "AJCC", "FIGO", "UICC", "RECIST", "GVHD", "CNS",
+     "GI", "UTI")
+)  # fmt: skip
+_ACRONYM_BOUND = re.compile(
+    rf"(?<![\w-])(?P<name>[A-Z][A-Z0-9]{{1,7}}(?:-[A-Z0-9]{{1,4}})?)(?![\w-])\)?\s*(?:total\s+)?(?:score\s*)?"
+    rf"(?:\(\s*(?:total\s+)?(?:score\s*)?)?(?P<comp>[<>]=?)\s*(?P<v>{_NUM})(?!\s*[,.]?\d)"
+)
+
+
+def _acronym_scores(text: str, polarity: CriterionKind) -> list[tuple[int, Constraint]]:
+    """An instrument the lexicon does not know, by its acronym, then a bound: "ICDSC >= 4", "DAST-10 (score > 2)"."""
+    lex = lexicon()
+    out = []
+    for m in _ACRONYM_BOUND.finditer(text):
+        name = m.group("name")
+        if (
+            len(name) < 3
+            or name in _NOT_INSTRUMENTS
+            or _unit_at(name, name)[0]
+            or _mentions(name, lex.measurements + lex.conditions + lex.treatments, "any")
+        ):
+            continue
+        if _unit_at(text[m.end() :], text)[0] in _DURATION_UNITS:
+            continue  # "HIV < 6 months": a window, not a score
+        stated = _as_stated(text, m.start(), m.group("comp"))
+        if stated:
+            unit, _ = _unit_at(text[m.end() :], text)
+            c = _constraint(
+                polarity, ConstraintKind.MEASUREMENT, name, stated, number(m.group("v")), None, unit, m.group()
+            )
+            out.append((m.start(), c))
+    return out
+
+
 def _negated(text: str, start: int, end: int, clause_start: int) -> bool:
     before = text[clause_start:start]
     # "non-" denies only the word it is attached to: "non-smoker", not "non-small cell lung cancer".
@@ -674,6 +930,18 @@ def parse_criterion(
             out.extend((mention.start, c) for c in found)
 
     out.extend(_nyha(text, polarity))
+    # Issue 19's rules, each a function of its own: grades, scores on named scales, counts of prior
+    # treatments, counts per day/week/month, blood pressure as a fraction, ages with a plus sign.
+    for rule in (
+        _grades,
+        _scores_on_scales,
+        _prior_counts,
+        _per_period_counts,
+        _blood_pressures,
+        _ages_plus,
+        _acronym_scores,
+    ):
+        out.extend(rule(text, polarity))
     ages = _ages(text, polarity)
     out.extend((text.find(c.mention or ""), c) for c in ages)
     out.extend((0, c) for c in _sex(text, polarity))
@@ -765,14 +1033,17 @@ class ParsedCriterion:
     order: int
     text: str
     constraints: tuple[Constraint, ...]
+    #: The named section of the eligibility text it stands under (NCI's "PATIENT CHARACTERISTICS"), if any.
+    section: str | None = None
 
 
 def parse_trial(trial: Trial) -> tuple[ParsedCriterion, ...]:
     """Every criterion of the trial with its constraints, inclusion first, in the source's order."""
     names = [i.name for i in trial.interventions] + [o for i in trial.interventions for o in i.other_names]
+    sections = {(s.polarity, s.order): s.name for s in trial.criteria_sections}
     return tuple(
         ParsedCriterion(polarity, n, text, parse_criterion(text, polarity, conditions=trial.conditions,
-                                                           interventions=names))
+                                                           interventions=names), sections.get((polarity, n)))
         for polarity, criteria in ((CriterionKind.INCLUSION, trial.inclusion_criteria),
                                    (CriterionKind.EXCLUSION, trial.exclusion_criteria))
         for n, text in enumerate(criteria, 1)

@@ -89,13 +89,57 @@ class Lexicon:
             xrefs or {},
         )
 
+    def descriptor_named(self, name: str) -> str | None:
+        """The UI of the descriptor whose preferred name is `name` (case and punctuation aside), if one is."""
+        return _uis_by_label(self).get(key(name))
+
     def extended(self, rows: Iterable[Entry]) -> Lexicon:
         """This lexicon plus more rows (a MeSH file's names and entry terms)."""
         return Lexicon.from_entries([*self.all_entries(), *rows], self.xrefs)
 
+    def overlaid(self, rows: Iterable[Entry]) -> Lexicon:
+        """This lexicon plus a few rows, as `extended` would give it, touching only the keys the rows name
+        (a large MeSH lexicon with one trial's registry rows on top, per trial: leave-one-out evaluation)."""
+        extra = Lexicon.from_entries(rows)
+        entries, by_sorted, labels = dict(self.entries), dict(self.by_sorted), dict(self.labels)
+        for table, more in ((entries, extra.entries), (by_sorted, extra.by_sorted)):
+            for k, group in more.items():
+                table[k] = _merged(table.get(k, ()), group)
+        for e in extra.all_entries():
+            if e.source == "mesh-label" or e.ui not in labels:
+                labels[e.ui] = e.label if e.source == "mesh-label" or e.ui not in self.labels else self.labels[e.ui]
+        return Lexicon(entries, by_sorted, labels, self.xrefs)
+
     def all_entries(self) -> Iterator[Entry]:
         for group in self.entries.values():
             yield from group
+
+
+def _merged(old: tuple[Entry, ...], new: tuple[Entry, ...]) -> tuple[Entry, ...]:
+    """Two groups of entries as `from_entries` merges them: one per (kind, key, ui, source), in that order."""
+    merged: dict[tuple[str, str, str, str], Entry] = {}
+    for e in (*old, *new):
+        ident = (e.kind, e.key, e.ui, e.source)
+        prev = merged.get(ident)
+        merged[ident] = e if prev is None else replace(prev, support=max(e.support, prev.support),
+                                                       seen=max(e.seen, prev.seen))  # fmt: skip
+    return tuple(merged[k] for k in sorted(merged))
+
+
+@cache
+def _uis_by_label(lexicon: Lexicon) -> dict[str, str]:
+    """Name key -> UI: preferred names first, then a MeSH file's entry terms (a name MeSH has since
+    changed, "Infections" for "Infection"); a name two descriptors share names neither."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for ui, label in lexicon.labels.items():
+        found[key(label)].add(ui)
+    out = {k: next(iter(uis)) for k, uis in found.items() if len(uis) == 1}
+    entry: dict[str, set[str]] = defaultdict(set)
+    for e in lexicon.all_entries():
+        if e.source == "mesh-entry" and e.key not in found:
+            entry[e.key].add(e.ui)
+    out.update({k: next(iter(uis)) for k, uis in entry.items() if len(uis) == 1})
+    return out
 
 
 def data_path(name: str) -> Path:

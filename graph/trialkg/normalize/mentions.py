@@ -48,9 +48,10 @@ def link_mentions(names: list[str], kind: str, pairings: Sequence[MeshPairing], 
     """Each stated name's links: the registry's own pairing for this trial, and the lexicon's when that is unsure."""
     registry: dict[int, list[Link]] = {}
     for p in pairings:
-        registry.setdefault(p.name_index, []).append(
-            registry_link(mesh_ui(p.descriptor.id), p.descriptor.term, p.method)
-        )
+        ui = mesh_ui(p.descriptor.id)
+        # The descriptor's preferred name as the lexicon knows it (MeSH's, with --mesh), else the registry's term.
+        link = registry_link(ui, lexicon.labels.get(ui, p.descriptor.term), p.method)
+        registry.setdefault(p.name_index, []).append(link)
     out = []
     for i, name in enumerate(names):
         links = tuple(registry.get(i, ()))
@@ -136,9 +137,11 @@ class TrialLinks:
 def link_trial(trial: Trial, all_intervention_names: list[str], lexicon: Lexicon | None = None) -> TrialLinks:
     """Every mention of the trial linked; derived ones only where the trial states none of that kind."""
     lex = lexicon or default_lexicon()
-    condition_pairings = pair_mesh(trial.conditions, _identified(trial.condition_meshes), trial.condition_mesh_leaves)
+    condition_pairings = pair_mesh(
+        trial.conditions, _identified(trial.condition_meshes, lex), trial.condition_mesh_leaves
+    )
     intervention_pairings = pair_mesh(
-        all_intervention_names, _identified(trial.intervention_meshes), trial.intervention_mesh_leaves
+        all_intervention_names, _identified(trial.intervention_meshes, lex), trial.intervention_mesh_leaves
     )
     return TrialLinks(
         link_mentions(list(trial.conditions), "condition", condition_pairings, lex),
@@ -150,9 +153,16 @@ def link_trial(trial: Trial, all_intervention_names: list[str], lexicon: Lexicon
     )
 
 
-def _identified(meshes: tuple[MeshTerm, ...]) -> tuple[MeshTerm, ...]:
-    """The descriptors with a well-formed UI (legacy XML states terms without ids)."""
-    return tuple(m for m in meshes if is_mesh_ui(m.id))
+def _identified(meshes: tuple[MeshTerm, ...], lexicon: Lexicon) -> tuple[MeshTerm, ...]:
+    """The descriptors with a well-formed UI; a term without one (legacy XML names MeSH terms without
+    ids) gets the UI of the descriptor the lexicon knows by that name, else it is left out."""
+    out = []
+    for m in meshes:
+        if is_mesh_ui(m.id):
+            out.append(m)
+        elif (ui := lexicon.descriptor_named(m.term)) is not None:
+            out.append(MeshTerm(ui, m.term))
+    return tuple(out)
 
 
 def codes(mentions: list[Mention], lexicon: Lexicon | None = None) -> list[str]:

@@ -13,7 +13,11 @@ Only descriptors under the tree branches that name conditions or interventions a
 from __future__ import annotations
 
 import gzip
+import hashlib
+import os
+import pickle
 import re
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,7 +28,7 @@ from typing import IO
 from defusedxml.ElementTree import iterparse
 
 from trialkg.errors import TrialkgError
-from trialkg.normalize.lexicon import Entry, Lexicon, default_lexicon
+from trialkg.normalize.lexicon import Entry, Lexicon, data_path, default_lexicon
 from trialkg.normalize.text import key
 
 #: Tree-number prefixes -> the kind of mention a descriptor under them names (MeSH tree categories:
@@ -164,12 +168,57 @@ def mesh_entries(path: Path) -> Iterator[Entry]:
                 yield Entry(kind, key(term), d.ui, d.name, "mesh-concept-entry", relation="closeMatch")
 
 
+#: Bumped when the cached lexicon's shape or the reading of MeSH files changes.
+CACHE_VERSION = "1"
+
+
+def cache_dir() -> Path:
+    """Where compiled MeSH lexicons are kept: $TRIALKG_CACHE_DIR, else $XDG_CACHE_HOME/trialkg or ~/.cache/trialkg."""
+    if os.environ.get("TRIALKG_CACHE_DIR"):
+        return Path(os.environ["TRIALKG_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trialkg"
+
+
+def _cache_file(mesh: Path) -> Path:
+    """The cache file of this MeSH file with this shipped lexicon: named by the digest of both."""
+    digest = hashlib.sha256(CACHE_VERSION.encode())
+    for path in (mesh, *(data_path(n) for n in ("mesh_lexicon.tsv", "synonyms.tsv", "xrefs.tsv"))):
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return cache_dir() / f"mesh-lexicon-{digest.hexdigest()[:32]}.pickle"
+
+
 @cache
 def lexicon_with_mesh(mesh_path: str | None) -> Lexicon:
     """The shipped lexicon, plus a MeSH file's names and entry terms when given; read once per process.
 
-    Build workers call this with the path from their task, so each process reads the file at most once.
+    Reading NLM's ~30,000 descriptors and merging them into the lexicon takes about a minute of one
+    core, so the merged lexicon is kept in `cache_dir()` under the digest of the MeSH file and of the
+    shipped data: a build after the first loads it in about a second per process. Build workers call
+    this with the path from their task, so each process reads the file (or the cache) at most once.
+    A cache file that cannot be read or written is ignored (the file is read again).
     """
     if not mesh_path:
         return default_lexicon()
-    return default_lexicon().extended(e for e in mesh_entries(Path(mesh_path)) if e.key)
+    mesh = Path(mesh_path)
+    try:
+        cached = _cache_file(mesh)
+    except OSError as exc:
+        raise TrialkgError(f"{mesh}: cannot read the MeSH file ({exc.strerror or exc})") from exc
+    try:
+        with cached.open("rb") as fh:
+            loaded = pickle.load(fh)  # noqa: S301 - our own cache, in the user's cache folder
+        if isinstance(loaded, Lexicon):
+            return loaded
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        pass
+    lexicon = default_lexicon().extended(e for e in mesh_entries(mesh) if e.key)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("wb", dir=cached.parent, delete=False, suffix=".part") as tmp:
+            pickle.dump(lexicon, tmp, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp.name, cached)  # atomic: a reader sees the whole cache or none
+    except OSError:
+        pass
+    return lexicon

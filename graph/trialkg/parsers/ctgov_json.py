@@ -67,7 +67,7 @@ from trialkg.parsers.common import (
     parse_citation,
     parse_date,
 )
-from trialkg.parsers.criteria_text import split_criteria
+from trialkg.parsers.criteria_text import criteria_sections, read_criteria
 
 FORMAT = "ctgov_json"
 
@@ -498,9 +498,10 @@ def _eligibility(r: _Reader, m: dict[str, Any], f: dict[str, Any]) -> None:
     path = "eligibilityModule"
     criteria = r.text(m, "eligibilityCriteria", path)
     if criteria:
-        inclusion, exclusion, outside = split_criteria(criteria)
-        f["inclusion_criteria"], f["exclusion_criteria"] = inclusion, exclusion
-        for line in outside:
+        read = read_criteria(criteria)
+        f["inclusion_criteria"], f["exclusion_criteria"] = read.inclusion, read.exclusion
+        f["criteria_sections"] = criteria_sections(read)
+        for line in read.outside:
             r.note(f"{path}.eligibilityCriteria", f"(outside Inclusion/Exclusion) {_short(line)}")
     f["healthy_volunteers"] = r.boolean(m, "healthyVolunteers", path)
     f["sex"] = r.code(Sex, m, "sex", path)

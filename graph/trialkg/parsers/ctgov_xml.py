@@ -67,7 +67,7 @@ from trialkg.parsers.common import (
     parse_enum,
     parse_phases,
 )
-from trialkg.parsers.criteria_text import split_criteria
+from trialkg.parsers.criteria_text import criteria_sections, read_criteria
 
 FORMAT = "ctgov_xml"
 
@@ -387,9 +387,10 @@ def _eligibility(s: _Study, root: Element, f: dict[str, object]) -> None:
         return
     criteria = node.find("criteria/textblock")
     if criteria is not None:
-        inclusion, exclusion, outside = split_criteria("".join(criteria.itertext()))
-        f["inclusion_criteria"], f["exclusion_criteria"] = inclusion, exclusion
-        for line in outside:
+        read = read_criteria("".join(criteria.itertext()))
+        f["inclusion_criteria"], f["exclusion_criteria"] = read.inclusion, read.exclusion
+        f["criteria_sections"] = criteria_sections(read)
+        for line in read.outside:
             s.note("eligibility/criteria", f"(outside Inclusion/Exclusion) {_short(line)}")
     f["sex"] = s.code(Sex, node, "gender", _SEX_ALIASES)
     f["min_age"] = s.age(node, "minimum_age")

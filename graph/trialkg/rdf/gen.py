@@ -43,6 +43,21 @@ def ontology_terms(ontology: rdflib.Graph) -> tuple[list[str], list[str]]:
     return classes, props
 
 
+def _declared_external_terms(ontology: rdflib.Graph) -> dict[str, dict[str, str]]:
+    """Annotation properties of other vocabularies the ontology declares (skos:altLabel...), by local name."""
+    prefixes = {str(ns): p for p, ns in ontology.namespaces()}
+    out: dict[str, dict[str, str]] = {}
+    for s in sorted(ontology.subjects(RDF.type, OWL.AnnotationProperty), key=str):
+        text = str(s)
+        if text.startswith(iri.ONTOLOGY):
+            continue
+        ns, local = (text.rsplit("#", 1)[0] + "#", text.rsplit("#", 1)[1]) if "#" in text else text.rsplit("/", 1)
+        prefix = prefixes.get(ns if "#" in text else ns + "/")
+        if prefix and local not in _EXTERNAL_TERMS:
+            out[local] = {"@id": f"{prefix}:{local}"}
+    return out
+
+
 def render_context(ontology: rdflib.Graph) -> str:
     """The JSON-LD 1.1 context: prefixes, one term per class and property, IRIs and types coerced."""
     classes, props = ontology_terms(ontology)
@@ -61,7 +76,7 @@ def render_context(ontology: rdflib.Graph) -> str:
             if isinstance(rng, rdflib.URIRef) and rng in _COERCED:
                 definition["@type"] = _COERCED[rng]
         ctx[name] = definition if len(definition) > 1 else definition["@id"]
-    for name, definition in _EXTERNAL_TERMS.items():
+    for name, definition in {**_EXTERNAL_TERMS, **_declared_external_terms(ontology)}.items():
         ctx[name] = definition if len(definition) > 1 else definition["@id"]
     return json.dumps({"@context": ctx}, indent=2, ensure_ascii=False) + "\n"
 

@@ -23,6 +23,7 @@ from trialkg.normalize.criteria import COMPARATOR_CODES, Constraint
 from trialkg.normalize.dosage import Regimen
 from trialkg.normalize.enrich import EnrichedTrial, EntityKey, ReadIntervention
 from trialkg.normalize.lexicon import XRef
+from trialkg.normalize.linking import Link
 from trialkg.normalize.mentions import Mention
 from trialkg.normalize.orgs import OrgName
 from trialkg.rdf import iri
@@ -57,6 +58,8 @@ def trial_iri(trial: Trial) -> URIRef:
     def content() -> str:
         # The record with an empty id and sources, as the key was first minted: the IRIs must not move.
         stated = {"id": "", "sources": [], **stated_record(trial)}
+        if not stated["criteria_sections"]:
+            del stated["criteria_sections"]  # a key added later: present only where stated, so old IRIs stay
         return json.dumps(stated, sort_keys=True, ensure_ascii=False)
 
     return URIRef(iri.trial_of(trial.nct_id, trial.lead_sponsor, trial.org_study_id, content))
@@ -153,7 +156,7 @@ def map_trial(enriched: EnrichedTrial) -> MappedTrial:
         out.extend(_node(node, TK.ConditionStatement, n, name=name))
         add((node, TK.statedCondition, shared))
         add((shared, RDF.type, TK.Condition))
-        add((shared, RDFS.label, Literal(name)))
+        out.extend(_entity_names(shared, name, mention.primary))
         out.extend(_links(node, shared, mention, enriched.xrefs))
 
     intervention_nodes = _map_interventions(t, enriched.interventions, out, enriched.xrefs)
@@ -193,7 +196,8 @@ def map_trial(enriched: EnrichedTrial) -> MappedTrial:
         parsed = read_criterion.criterion
         node = URIRef(iri.child(t, f"criterion/{parsed.polarity.value}", parsed.order))
         add((t, TK.eligibilityCriterion, node))
-        out.extend(_node(node, TK.EligibilityCriterion, parsed.order, text=parsed.text))
+        out.extend(_node(node, TK.EligibilityCriterion, parsed.order, text=parsed.text,
+                         criterionSection=parsed.section))  # fmt: skip
         add((node, TK.criterionType, _code("CriterionType", parsed.polarity)))
         for n, constraint in enumerate(read_criterion.constraints, 1):
             out.extend(_constraint_triples(node, n, constraint.constraint, constraint.entity))
@@ -276,12 +280,26 @@ def _map_interventions(
         out.extend((node, TK.otherName, Literal(other)) for other in item.other_names)
         out.append((node, TK.interventionConcept, concept))
         out.append((concept, RDF.type, TK.InterventionConcept))
-        out.append((concept, RDFS.label, Literal(item.name)))
+        linked = mention.primary if mention.primary and mention.primary.ui == read.entity.mesh_ui else None
+        out.extend(_entity_names(concept, item.name, linked))
         out.extend(_links(node, concept, mention, xrefs))
         if read.role is not None:
             out.append((node, TK.interventionRole, URIRef(iri.code("InterventionRole", read.role))))
         out.extend(_regimen(node, read.regimen))
     return nodes
+
+
+def _entity_names(node: URIRef, stated: str, link: Link | None) -> Iterator[Triple]:
+    """A shared node's names. Linked to a MeSH descriptor: MeSH's preferred name is its skos:prefLabel (and
+    its one rdfs:label, the same from every trial that names it), each stated name another an skos:altLabel.
+    Not linked: the stated name is its rdfs:label."""
+    if link is None or not link.label:
+        yield (node, RDFS.label, Literal(stated))
+        return
+    yield (node, RDFS.label, Literal(link.label))
+    yield (node, SKOS.prefLabel, Literal(link.label))
+    if stated != link.label:
+        yield (node, SKOS.altLabel, Literal(stated))
 
 
 def _entity_iri(entity: EntityKey) -> str:
@@ -386,7 +404,7 @@ def _map_derived(t: URIRef, enriched: EnrichedTrial, out: list[Triple]) -> None:
             out.extend(_node(node, TK.DerivedMention, n, name=mention.text, derivedFromField=mention.field))
             out.append((node, TK.mentionOf, shared))
             out.append((shared, RDF.type, cls))
-            out.append((shared, RDFS.label, Literal(mention.primary.label)))
+            out.extend(_entity_names(shared, mention.text, mention.primary))
             out.extend(_links(node, shared, mention, enriched.xrefs))
 
 

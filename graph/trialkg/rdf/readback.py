@@ -191,6 +191,13 @@ def _record_from_graph(g: _Graph, t: str) -> dict[str, Any]:
             g.one(n, str(TK.text)) for n in criteria
             if g.one(n, str(TK.criterionType)) == iri.code("CriterionType", kind.value)
         ]  # fmt: skip
+    rec["criteria_sections"] = [
+        {"polarity": kind.value, "order": int(g.one(n, str(TK.order))), "section": g.one(n, str(TK.criterionSection))}
+        for kind in CriterionKind
+        for n in criteria
+        if g.one(n, str(TK.criterionType)) == iri.code("CriterionType", kind.value)
+        and g.one(n, str(TK.criterionSection)) is not None
+    ]
     rec["criteria_constraints"] = [
         _constraint_record(g, c, g.one(n, str(TK.text)))
         for kind in CriterionKind

@@ -34,7 +34,7 @@ EXTRA_KEYS = (
     "primary_completion_date", "other_outcomes", "nct_id_aliases", "see_also_links",
     "responsible_party", "ipd_sharing", "ipd_sharing_description",
     "condition_meshes", "condition_mesh_ancestors", "intervention_meshes", "intervention_mesh_ancestors",
-    "criteria_constraints",
+    "criteria_sections", "criteria_constraints",
     "condition_codes", "intervention_codes", "derived_condition_codes", "derived_intervention_codes",
 )  # fmt: skip
 
@@ -79,6 +79,9 @@ def stated_record(trial: Trial) -> dict[str, Any]:
         ],  # fmt: skip
         "inclusion_criteria": list(t.inclusion_criteria),
         "exclusion_criteria": list(t.exclusion_criteria),
+        "criteria_sections": [
+            {"polarity": s.polarity.value, "order": s.order, "section": s.name} for s in t.criteria_sections
+        ],
         "primary_outcomes": [_outcome(o) for o in t.primary_outcomes],
         "secondary_outcomes": [_outcome(o) for o in t.secondary_outcomes],
         "other_outcomes": [_outcome(o) for o in t.other_outcomes],

@@ -57,6 +57,7 @@ class TK(DefinedNamespace):
     constraint: URIRef
     constraintKind: URIRef
     country: URIRef
+    criterionSection: URIRef
     criterionType: URIRef
     cyclesMax: URIRef
     cyclesMin: URIRef
