@@ -21,6 +21,9 @@ _EXTERNAL_TERMS = {
     "label": {"@id": "rdfs:label"},
     "wasDerivedFrom": {"@id": "prov:wasDerivedFrom", "@type": "@id"},
     "exactMatch": {"@id": "skos:exactMatch", "@type": "@id"},
+    "closeMatch": {"@id": "skos:closeMatch", "@type": "@id"},
+    "broadMatch": {"@id": "skos:broadMatch", "@type": "@id"},
+    "prefLabel": {"@id": "skos:prefLabel"},
 }
 
 #: Datatypes whose literals JSON-LD can coerce by term (strings are left plain on purpose).
