@@ -146,7 +146,7 @@ def test_turtle_writes_no_escaped_local_names(sample_build: Path) -> None:
     "text",
     [
         b'trial:NCT1\\/arm\\/1 trialkg:text "a \\\\/ trial:X\\\\/y" .\n',
-        b'<https://w3id.org/trialkg/trial/NCT1> trialkg:text """long "x" trial:Y/z\\\\""" ; trialkg:arm trial:NCT1\\/arm\\/2 .\n',
+        b'trial:NCT1 trialkg:text """long "x" trial:Y/z\\\\""" ; trialkg:arm trial:NCT1\\/arm\\/2 .\n',
     ],
 )
 def test_unescaping_turtle_names_leaves_strings_alone(text: bytes) -> None:
