@@ -332,6 +332,7 @@ def _cell(term: Any) -> str:
 @main.command()
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("output/ontology.png"), show_default=True, help="PNG file to write.")  # fmt: skip
+@errors_exit_2
 def diagram(out_path: Path) -> None:
     """Draw the ontology (classes, their fields, object properties) as a PNG picture."""
     from trialkg.rdf.diagram import render_png
@@ -346,6 +347,7 @@ def diagram(out_path: Path) -> None:
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
               help="The trialkg source checkout.")  # fmt: skip
 @click.option("--check", is_flag=True, help="Only report drift (exit 1), write nothing.")
+@errors_exit_2
 def gen(root: Path, check: bool) -> None:
     """Regenerate context.jsonld, vocab.py and docs/ontology.dot from ontology/trialkg.ttl."""
     from trialkg.rdf.gen import generated_files, write_generated
