@@ -39,7 +39,7 @@ def _rows(answer: str) -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def registry_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    source = SHARED_CTGOV / "ctgov_v2_ed_morcos"
+    source = SHARED_CTGOV / "ctgov_v2_leukemia_dgg32"
     if not source.is_dir():
         pytest.skip(f"{source} is not here")
     out = tmp_path_factory.mktemp("virtuoso-build") / "out"

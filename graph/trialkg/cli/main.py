@@ -19,7 +19,7 @@ from trialkg.cli.common import DEFAULT_OUT, errors_exit_2, graph_option, json_op
 from trialkg.cli.load import load_command
 from trialkg.cli.serve import serve_command
 from trialkg.errors import TrialkgError
-from trialkg.pipeline import DocumentReport, build_documents, resolve_inputs
+from trialkg.pipeline import DocumentReport, build_documents, resolve_inputs, source_names
 from trialkg.rdf.readback import list_trials, read_trial, resolve_trial
 from trialkg.store import export
 from trialkg.store.oxigraph import open_graph
@@ -54,22 +54,28 @@ def main() -> None:
     help="An NLM MeSH descriptor file (desc20XX.xml or the MeSH RDF N-Triples, may be gzipped): its names and "
     "entry terms join the shipped lexicon for this build.",
 )  # fmt: skip
+@click.option("--include", "include", multiple=True, metavar="GLOB",
+              help="In folders, read only files matching GLOB (on the name, or the path below the folder if it "
+              "holds a /; repeatable), e.g. --include '*.json'.")  # fmt: skip
+@click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
+              help="In folders, leave out files matching GLOB (repeatable), e.g. --exclude 'raw/*'.")  # fmt: skip
 @click.option("--verbose", "-v", is_flag=True, help="List every document read, not only the failed ones.")
 @json_option
 @errors_exit_2
 def build(
     inputs: tuple[str, ...], out_dir: Path, formats: tuple[str, ...], jobs: int | None, shard_size: int | None,
-    mesh: Path | None, verbose: bool, as_json: bool,
+    mesh: Path | None, include: tuple[str, ...], exclude: tuple[str, ...], verbose: bool, as_json: bool,
 ) -> None:  # fmt: skip
     """Build the graph from INPUTS: files, folders or globs (none: the bundled sample documents).
 
     Reads each document, maps it to RDF, validates it with the SHACL shapes and writes Turtle,
     JSON-LD, N-Triples and N-Quads (one named graph per source) under --out, with an Oxigraph
-    store (oxigraph/) that the query commands read. A document that cannot be read is reported
-    and skipped; the exit code is then 1.
+    store (oxigraph/) that the query commands read. In folders, files whose content is not a trial
+    document (READMEs, id lists, search feeds) are listed as skipped. A document that cannot be
+    read is reported and left out; the exit code is then 1.
     """
     started = time.perf_counter()
-    paths, missing = resolve_inputs(list(inputs))
+    paths, missing = resolve_inputs(list(inputs), include=include, exclude=exclude)
     with tqdm(
         total=len(paths), unit="doc", desc="building", file=sys.stderr, disable=not sys.stderr.isatty(),
         dynamic_ncols=True,
@@ -86,6 +92,7 @@ def build(
         report = build_documents(
             paths, out_dir, missing=missing, formats=formats or export.FORMATS,
             progress=advance, jobs=jobs or os.cpu_count() or 1, shard_size=shard_size, mesh=mesh,
+            names=source_names(inputs, paths),
         )  # fmt: skip
     elapsed = time.perf_counter() - started
     if as_json:
@@ -97,12 +104,17 @@ def build(
                 click.echo(f"FAILED  {problem}", err=True)
             for warning in doc.warnings:
                 click.echo(f"warning {warning}", err=True)
-            if not doc.error and listed:
+            if doc.skipped:
+                if listed:
+                    click.echo(f"skipped {doc.file}: {doc.skipped}")
+            elif not doc.error and listed:
                 click.echo(f"ok      {doc.file} [{doc.format}] {len(doc.trials)} trial(s), {doc.triples} triples")
         triples = sum(d.triples for d in report.documents)
+        skipped = f", {len(report.skipped)} skipped (not trial documents)" if report.skipped else ""
         click.echo(
-            f"{len(report.documents)} documents, {report.trial_count} trials, {triples} triples, "
-            f"{len(report.failed)} failed, in {elapsed:.2f} s ({report.trial_count / max(elapsed, 1e-9):,.0f} trials/s)"
+            f"{len(report.documents) - len(report.skipped)} documents, {report.trial_count} trials, {triples} triples, "
+            f"{len(report.failed)} failed{skipped}, in {elapsed:.2f} s "
+            f"({report.trial_count / max(elapsed, 1e-9):,.0f} trials/s)"
         )
         click.echo(report.summary())
         if report.conflicts:
