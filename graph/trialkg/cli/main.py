@@ -17,9 +17,11 @@ from trialkg import __version__
 from trialkg.apps.related import DEFAULT_SCORER, RELATED_GRAPH, SCORERS, related, write_related_exports, write_relations
 from trialkg.cli.common import DEFAULT_OUT, errors_exit_2, graph_option, json_option, print_json
 from trialkg.cli.load import load_command
+from trialkg.cli.output import MAX_COLUMN, cut, record_lines, table
 from trialkg.cli.serve import serve_command
 from trialkg.errors import TrialkgError
 from trialkg.pipeline import DocumentReport, build_documents, resolve_inputs, source_names
+from trialkg.rdf import iri
 from trialkg.rdf.readback import list_trials, read_trial, resolve_trial
 from trialkg.store import export
 from trialkg.store.oxigraph import open_graph
@@ -155,20 +157,8 @@ def show(ident: str, graph_dir: Path, as_json: bool) -> None:
     if as_json:
         print_json(record)
         return
-    for key, value in record.items():
-        if value in (None, []):
-            continue
-        if isinstance(value, list):
-            click.echo(f"{key}:")
-            for item in value:
-                text = (
-                    ", ".join(f"{k}={v}" for k, v in item.items() if v not in (None, []))
-                    if isinstance(item, dict)
-                    else item
-                )
-                click.echo(f"  - {text}")
-        else:
-            click.echo(f"{key}: {value}")
+    for line in record_lines(record):
+        click.echo(line)
 
 
 @main.command(name="related")
@@ -267,7 +257,9 @@ def match_command(
     for r in results:
         click.echo(f"{r.verdict.value:9} {r.nct_id or r.id}  {r.brief_title or '(no title)'}")
         for text in r.because:
-            click.echo(f"    {'excluded by' if r.verdict is Verdict.EXCLUDED else 'meets'}: {text}")
+            click.echo(f"    {'excluded by' if r.verdict is Verdict.EXCLUDED else 'meets'}: {cut(text, 100)}")
+        for text in r.not_excluded_by:
+            click.echo(f"    not excluded by: {cut(text, 100)}")
         if r.not_judged:
             click.echo(f"    not judged: {len(r.not_judged)} criteria (the profile does not say)")
 
@@ -286,6 +278,10 @@ def validate(files: tuple[Path, ...], engine: str, graph_dir: Path, as_json: boo
     sys.exit(run_validate(list(files), graph_dir, as_json=as_json, engine=engine))
 
 
+QUERY_FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
+                 "json": ox.QueryResultsFormat.JSON}  # fmt: skip
+
+
 @main.command()
 @click.argument("query")
 @graph_option
@@ -293,13 +289,21 @@ def validate(files: tuple[Path, ...], engine: str, graph_dir: Path, as_json: boo
               help="Query this SPARQL endpoint (e.g. `trialkg serve`'s) instead of the built graph.")  # fmt: skip
 @click.option("--update", "allow_update", is_flag=True,
               help="Allow a SPARQL update (INSERT/DELETE/...) and persist it; refused without this flag.")  # fmt: skip
+@click.option("--format", "out_format", type=click.Choice(["table", *QUERY_FORMATS]), default=None,
+              help="SELECT results as a table (default, IRIs shortened to CURIEs, long cells cut with …), SPARQL "
+              "JSON, CSV or TSV (whole values, for other tools). CONSTRUCT/DESCRIBE print N-Triples.")  # fmt: skip
 @json_option
 @errors_exit_2
-def query(query: str, graph_dir: Path, endpoint: str | None, allow_update: bool, as_json: bool) -> None:
+def query(
+    query: str, graph_dir: Path, endpoint: str | None, allow_update: bool, out_format: str | None, as_json: bool
+) -> None:
     """Run a SPARQL query (text, or a .rq file) over the built graph (all named graphs as one). Read-only
     unless --update is given (with --endpoint, give the store's update URL then)."""
     from trialkg.store import sparql
 
+    if as_json and out_format not in (None, "json"):
+        raise click.UsageError("--json is --format json; give one of them")
+    out_format = "json" if as_json else out_format or "table"
     path = Path(query)
     text = path.read_text(encoding="utf-8") if query.endswith(".rq") and path.is_file() else query
     if allow_update and sparql.operation_kind(text) == "update":
@@ -312,14 +316,18 @@ def query(query: str, graph_dir: Path, endpoint: str | None, allow_update: bool,
         return
     result = sparql.run_remote(endpoint, text) if endpoint else sparql.run_local(graph_dir, text)
     if isinstance(result, ox.QueryBoolean):
-        click.echo(json.dumps({"head": {}, "boolean": bool(result)}) if as_json else str(bool(result)).lower())
+        answer = bool(result)
+        click.echo(json.dumps({"head": {}, "boolean": answer}) if out_format == "json" else str(answer).lower())
     elif isinstance(result, ox.QuerySolutions):
-        if as_json:
-            data = result.serialize(format=ox.QueryResultsFormat.JSON)
-            assert isinstance(data, bytes)
+        if out_format == "table":
+            _print_table(result)
+            return
+        data = result.serialize(format=QUERY_FORMATS[out_format])
+        assert isinstance(data, bytes)
+        if out_format == "json":
             click.echo(json.dumps(json.loads(data), indent=2, ensure_ascii=False))
         else:
-            _print_table(result)
+            click.echo(data.decode("utf-8"), nl=False)
     else:
         data = result if isinstance(result, bytes) else ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
         assert isinstance(data, bytes)
@@ -329,16 +337,28 @@ def query(query: str, graph_dir: Path, endpoint: str | None, allow_update: bool,
 def _print_table(solutions: ox.QuerySolutions) -> None:
     names = [v.value for v in solutions.variables]
     rows = [[_cell(s[n]) for n in names] for s in solutions]
-    widths = [min(60, max([len(n)] + [len(r[i]) for r in rows])) for i, n in enumerate(names)]
-    click.echo("  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)))
-    click.echo("  ".join("-" * w for w in widths))
-    for r in rows:
-        click.echo("  ".join(c[:w].ljust(w) for c, w in zip(r, widths, strict=True)))
-    click.echo(f"({len(rows)} rows)")
+    for line in table(names, rows):
+        click.echo(line)
+    cut_cells = any(len(c) > MAX_COLUMN for r in rows for c in r)
+    click.echo(f"({len(rows)} rows" + ("; cells cut with …, --format tsv shows them whole)" if cut_cells else ")"))
 
 
 def _cell(term: Any) -> str:
-    return "" if term is None else str(term.value)
+    """A term as the table shows it: an IRI as a CURIE of the project's prefixes where one fits, a literal's text."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        for prefix, namespace in _TABLE_PREFIXES:
+            if term.value.startswith(namespace) and len(term.value) > len(namespace):
+                return f"{prefix}:{term.value[len(namespace) :]}"
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return str(term.value)
+
+
+#: (prefix, namespace), longest namespace first, for the query table's CURIEs.
+_TABLE_PREFIXES = sorted(iri.PREFIXES.items(), key=lambda item: -len(item[1]))
 
 
 @main.command()
