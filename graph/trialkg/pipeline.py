@@ -6,13 +6,14 @@ report names the file and the problem.
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import json
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ import pyoxigraph as ox
 from trialkg.errors import TrialkgError
 from trialkg.normalize.enrich import enrich
 from trialkg.normalize.mesh_file import lexicon_with_mesh
-from trialkg.parsers import parse_file
+from trialkg.parsers import looks_like_trial_document, parse_file
 from trialkg.rdf.mapping import MappedTrial, map_trial
 from trialkg.rdf.merge import merged_statements
 from trialkg.rdf.queries import select
@@ -56,6 +57,8 @@ class DocumentReport:
     record_errors: list[str] = field(default_factory=list)
     #: Values a trial states that no field could take (kept as unmapped text): reported, not fatal.
     warnings: list[str] = field(default_factory=list)
+    #: Why a file found in a folder was not read (not a trial document): listed, never a failure.
+    skipped: str | None = None
 
 
 @dataclass
@@ -73,6 +76,10 @@ class BuildReport:
     @property
     def failed(self) -> list[DocumentReport]:
         return [d for d in self.documents if d.error or d.record_errors]
+
+    @property
+    def skipped(self) -> list[DocumentReport]:
+        return [d for d in self.documents if d.skipped]
 
     @property
     def trial_count(self) -> int:
@@ -112,6 +119,7 @@ class BuildReport:
             "trials": self.trial_count,
             "counts": self.counts.to_json() if self.counts else None,
             "failed_documents": len(self.failed),
+            "skipped_documents": len(self.skipped),
             "merged_trials": len(self.conflicts),
             "trials_with_conflicts": sum(1 for c in self.conflicts if c["conflicts"]),
             "shacl": {
@@ -123,26 +131,61 @@ class BuildReport:
         }
 
 
-def expand_inputs(inputs: Sequence[str]) -> tuple[list[Path], list[DocumentReport]]:
-    """Files, folders (searched recursively) and glob patterns -> sorted files; unmatched inputs as errors."""
+def expand_inputs(
+    inputs: Sequence[str], *, include: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> tuple[list[Path], list[DocumentReport]]:
+    """Files, folders (searched recursively) and glob patterns -> sorted files; unmatched inputs as errors.
+
+    A file named as an input is always read. Files found in a folder or by a glob are read when
+    they pass `include`/`exclude` (globs on the name, or on the path below the folder when the
+    pattern holds a "/") and their content looks like a trial document; the others come back as
+    skipped reports, so a README beside the studies is listed, not failed.
+    """
     files: dict[Path, None] = {}
-    missing = []
+    reports = []
+    found: dict[Path, str] = {}  # file -> its path relative to the folder or glob it was found by
     for item in inputs:
         path = Path(item)
         if path.is_file():
             files[path] = None
         elif path.is_dir():
-            files.update(dict.fromkeys(_documents_under(path)))
+            found.update((p, p.relative_to(path).as_posix()) for p in _documents_under(path))
         else:
             matches = sorted(Path(m) for m in glob.glob(item, recursive=True))
-            found = [m for m in matches if m.is_file()] + [
-                f for m in matches if m.is_dir() for f in _documents_under(m)
+            hits = [(m, m.name) for m in matches if m.is_file()] + [
+                (f, f.relative_to(m).as_posix()) for m in matches if m.is_dir() for f in _documents_under(m)
             ]
-            if found:
-                files.update(dict.fromkeys(found))
+            if hits:
+                found.update(hits)
             else:
-                missing.append(DocumentReport(file=item, error=f"{item}: no such file, folder or matching glob"))
-    return sorted(files), missing
+                reports.append(DocumentReport(file=item, error=f"{item}: no such file, folder or matching glob"))
+    for p, relative in found.items():
+        if p in files or not _selected(relative, include, exclude):
+            continue
+        reason = looks_like_trial_document(p)
+        if reason is None:
+            files[p] = None
+        else:
+            reports.append(DocumentReport(file=str(p), skipped=reason))
+    return sorted(files), reports
+
+
+def _selected(relative: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
+    def matches(pattern: str) -> bool:
+        return fnmatch.fnmatchcase(relative if "/" in pattern else relative.rsplit("/", 1)[-1], pattern)
+
+    return (not include or any(map(matches, include))) and not any(map(matches, exclude))
+
+
+def source_names(inputs: Sequence[str], paths: Sequence[Path]) -> dict[Path, str]:
+    """How each document is named in the graph and the reports: its path below the input folder it was
+    found in (studies/a/ctg-studies.json, so files of one name stay apart), else its file name."""
+    folders = [Path(i) for i in inputs if Path(i).is_dir()]
+    names = {}
+    for p in paths:
+        under = next((p.relative_to(f) for f in folders if p.is_relative_to(f)), None)
+        names[p] = under.as_posix() if under is not None else p.name
+    return names
 
 
 def _documents_under(folder: Path) -> Iterator[Path]:
@@ -151,9 +194,11 @@ def _documents_under(folder: Path) -> Iterator[Path]:
             yield p
 
 
-def resolve_inputs(inputs: Sequence[str]) -> tuple[list[Path], list[DocumentReport]]:
-    """The documents a build reads (no inputs: the bundled samples), and inputs that matched nothing."""
-    return expand_inputs(inputs) if inputs else (sample_files(), [])
+def resolve_inputs(
+    inputs: Sequence[str], *, include: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> tuple[list[Path], list[DocumentReport]]:
+    """The documents a build reads (no inputs: the bundled samples), and inputs skipped or matching nothing."""
+    return expand_inputs(inputs, include=include, exclude=exclude) if inputs else (sample_files(), [])
 
 
 def build(
@@ -173,7 +218,7 @@ def build(
     paths, missing = resolve_inputs(inputs)
     return build_documents(
         paths, out_dir, missing=missing, formats=formats, progress=progress, jobs=jobs, shard_size=shard_size,
-        mesh=mesh,
+        mesh=mesh, names=source_names(inputs, paths),
     )  # fmt: skip
 
 
@@ -187,12 +232,14 @@ def build_documents(
     jobs: int = 1,
     shard_size: int | None = None,
     mesh: Path | None = None,
+    names: Mapping[Path, str] | None = None,
 ) -> BuildReport:
     """Read `paths` one document and one trial at a time into export fragments, then join them and load the store.
 
     With jobs > 1, documents are read, mapped, validated and serialised in that many worker
     processes; fragments are joined in input order, so the output is the same bytes whatever the
     number of workers. Memory is bounded by a document's trials in flight, not by the input size.
+    `names`: how the documents are named in the graph (see `source_names`; default: their file names).
     """
     report = BuildReport(documents=list(missing))
     mesh_path = str(mesh) if mesh else None
@@ -206,7 +253,10 @@ def build_documents(
     try:
         stems = [work / f"{n:07d}" for n in range(len(paths))]  # document fragments, in input order
         written_formats = tuple(wanted)  # (N-Triples fragments are always written: the N-Quads are joined from them)
-        tasks = [(path, stem, written_formats, mesh_path) for path, stem in zip(paths, stems, strict=True)]
+        tasks = [
+            (path, stem, written_formats, mesh_path, (names or {}).get(path, path.name))
+            for path, stem in zip(paths, stems, strict=True)
+        ]
         clock = _Clock(report.timings)
         for doc, results in _read_all(tasks, jobs):
             report.documents.append(doc)
@@ -298,8 +348,8 @@ def _remove_leftovers(out_dir: Path) -> None:
     recover_store(out_dir)
 
 
-#: (document, fragment stem, export formats, MeSH file or None): all a worker process needs, picklable.
-Task = tuple[Path, Path, tuple[str, ...], str | None]
+#: (document, fragment stem, export formats, MeSH file or None, the document's name): all a worker needs, picklable.
+Task = tuple[Path, Path, tuple[str, ...], str | None, str]
 DocumentResult = tuple[DocumentReport, list[TrialResult]]
 
 
@@ -318,7 +368,7 @@ BATCH_SIZE = 64
 
 def read_document(task: Task) -> DocumentResult:
     """One document through parse -> map -> validate -> fragments: its report and SHACL results."""
-    path, stem, formats, mesh_path = task
+    path, stem, formats, mesh_path, name = task
     lexicon = lexicon_with_mesh(mesh_path)  # cached per process
     doc = DocumentReport(file=str(path))
     results: list[TrialResult] = []
@@ -330,12 +380,12 @@ def read_document(task: Task) -> DocumentResult:
         batch.clear()
         if taken:
             trials = [(str(mapped.trial_iri), mapped.triples, statements) for mapped, statements in taken]
-            results.extend(compiled_shapes.validate_batch(trials, path.name))
+            results.extend(compiled_shapes.validate_batch(trials, name))
             for mapped, statements in taken:
                 out.add_trial(str(mapped.trial_iri), statements)
 
     try:
-        for trial in parse_file(path):
+        for trial in parse_file(path, name):
             if isinstance(trial, TrialkgError):
                 doc.record_errors.append(str(trial))
                 continue

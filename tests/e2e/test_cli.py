@@ -81,7 +81,8 @@ def test_show_json_follows_the_contract_for_every_trial(built):
 
 def test_show_text_and_unknown_id(built):
     result = trialkg("show", "NCT04136106", cwd=built)
-    assert result.returncode == 0 and "brief_title: The Incidence of Infection" in result.stdout
+    assert result.returncode == 0 and "brief title:" in result.stdout
+    assert "The Incidence of Infection" in result.stdout and "{'" not in result.stdout
     missing = trialkg("show", "NCT99999999", cwd=built)
     assert missing.returncode == 2 and "NCT99999999" in missing.stderr and "Traceback" not in missing.stderr
 
@@ -130,7 +131,9 @@ def test_build_goes_on_past_bad_documents(tmp_path):
     (docs / "notes.txt").write_text("Shopping list\n* eggs\n* milk\n", encoding="utf-8")
     for seed in SEEDS[:2]:
         (docs / seed.name).write_bytes(seed.read_bytes())
-    result = trialkg("build", str(docs), "--out", str(tmp_path / "out"), "--json", cwd=tmp_path)
+    # Named one by one (in a folder they would be skipped as not trial documents: tests/pipeline/test_folders.py).
+    named = [str(p) for p in sorted(docs.iterdir())]
+    result = trialkg("build", *named, "--out", str(tmp_path / "out"), "--json", cwd=tmp_path)
     assert result.returncode == 1
     report = json.loads(result.stdout)
     errors = {Path(d["file"]).name: d["error"] for d in report["documents"] if d["error"]}

@@ -57,7 +57,7 @@ def test_load_into_one_target_graph_counts_distinct_triples(oxigraph_rw: str, sa
 @pytest.mark.e2e
 def test_load_command_reports_the_count(oxigraph_rw: str, sample_build: Path) -> None:
     result = CliRunner().invoke(
-        main, ["load", "--endpoint", oxigraph_rw + "/store", "--graph-dir", str(sample_build), "--chunk-size", "64"]
+        main, ["load", "--endpoint", oxigraph_rw + "/store", "--graph", str(sample_build), "--chunk-size", "64"]
     )
     assert result.exit_code == 0, result.output
     assert f"count check ok: the store holds {len(build_quads(sample_build))} triples" in result.output
@@ -142,7 +142,7 @@ def test_a_refusal_is_not_retried(fake_store: _FakeServer, sample_build: Path) -
 
 @pytest.mark.parametrize("fake_store", [204], indirect=True)
 def test_a_store_that_loses_data_fails_the_count_check(fake_store: _FakeServer, sample_build: Path) -> None:
-    result = CliRunner().invoke(main, ["load", "--endpoint", _url(fake_store), "--graph-dir", str(sample_build)])
+    result = CliRunner().invoke(main, ["load", "--endpoint", _url(fake_store), "--graph", str(sample_build)])
     assert result.exit_code == 2
     assert f"count check failed: {_url(fake_store).replace('/store', '/query')} holds 0 triples" in result.output
 
@@ -151,7 +151,7 @@ def test_unreachable_endpoint_is_a_clear_error(sample_build: Path) -> None:
     from trialkg.store.server import free_port
 
     url = f"http://127.0.0.1:{free_port()}/store"
-    args = ["load", "--endpoint", url, "--graph-dir", str(sample_build), "--retries", "1", "--backoff", "0"]
+    args = ["load", "--endpoint", url, "--graph", str(sample_build), "--retries", "1", "--backoff", "0"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2
     assert "failed after 2 attempts; last: cannot connect" in result.output
@@ -166,14 +166,14 @@ def test_bulk_load_into_a_store_folder(sample_build: Path, tmp_path: Path) -> No
 
 
 def test_bulk_load_command(sample_build: Path, tmp_path: Path) -> None:
-    args = ["load", "--oxigraph-location", str(tmp_path / "store"), "--graph-dir", str(sample_build)]
+    args = ["load", "--oxigraph-location", str(tmp_path / "store"), "--graph", str(sample_build)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "count check ok" in result.output
 
 
 def test_load_needs_exactly_one_target(sample_build: Path) -> None:
-    result = CliRunner().invoke(main, ["load", "--graph-dir", str(sample_build)])
+    result = CliRunner().invoke(main, ["load", "--graph", str(sample_build)])
     assert result.exit_code == 2 and "exactly one of --endpoint" in result.output
 
 

@@ -6,6 +6,7 @@ sample build on a free loopback port and stops it (and its oxigraph child) by pr
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.parse
@@ -193,3 +194,91 @@ def test_byte_limit_refuses_large_answers(sample_build: Path) -> None:
         proxy.shutdown()
     assert status == 413
     assert b"more than 2000 bytes" in body
+
+
+# ------------------------------------------------ the page, /sparql, CORS, HEAD/OPTIONS, GSP reads (issue 18)
+
+
+@pytest.mark.e2e
+def test_the_query_page_and_its_files_are_served_with_no_cdn(served) -> None:
+    root = served.url.removesuffix("query")
+    status, ctype, page = request(root)
+    assert (status, ctype) == (200, "text/html")
+    assert b"<title>trialkg SPARQL endpoint (read-only)</title>" in page and b"/update" not in page
+    assert b"https://" not in page.split(b"<script>")[0]  # the scripts and styles come from this endpoint
+    for name in ("yasgui.min.js", "yasgui.min.css"):
+        status, _, body = request(root + name)
+        assert status == 200 and len(body) > 10_000
+
+
+@pytest.mark.e2e
+def test_sparql_is_an_alias_of_query(served) -> None:
+    ask = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+    by_query = request(served.url + "?" + ask, Accept="application/sparql-results+json")
+    by_sparql = request(served.url.removesuffix("query") + "sparql?" + ask, Accept="application/sparql-results+json")
+    assert by_query == by_sparql and by_query[0] == 200
+
+
+@pytest.mark.e2e
+def test_head_and_options_answer(served) -> None:
+    status, _, body = request(served.url.removesuffix("query"), method="HEAD")
+    assert status == 200 and body == b""
+    req = urllib.request.Request(served.url, method="OPTIONS")
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        assert resp.status == 204 and "POST" in resp.headers["Allow"]
+        assert resp.headers.get("Access-Control-Allow-Origin") is None  # no CORS unless asked for
+
+
+@pytest.fixture(scope="module")
+def served_with_cors(sample_build: Path, tmp_path_factory: pytest.TempPathFactory):
+    """`trialkg serve` with the default limits and one CORS origin."""
+    if not oxigraph_installed():
+        pytest.skip(OXIGRAPH_MISSING)
+    s = start_serve(sample_build, tmp_path_factory.mktemp("cors") / "serve.log", "--cors-origin", "http://app.example")
+    try:
+        yield s
+    finally:
+        stop_serve(s)
+
+
+@pytest.mark.e2e
+def test_graph_store_reads_are_allowed_and_writes_refused(served_with_cors, sample_build: Path) -> None:
+    served = served_with_cors
+    quads = list(ox.parse(path=str(sample_build / "trialkg.nq"), format=ox.RdfFormat.N_QUADS))
+    graph = quads[0].graph_name.value
+    store = served.url.removesuffix("query") + "store"
+    url = store + "?" + urllib.parse.urlencode({"graph": graph})
+    status, ctype, body = request(url, Accept="application/n-triples")
+    assert status == 200
+    served_triples = {q.triple for q in ox.parse(body, format=ox.RdfFormat.from_media_type(ctype))}
+    assert served_triples == {q.triple for q in quads if q.graph_name.value == graph}
+    status, _, _ = request(store + "?default", data=b"<a:1> <a:2> <a:3> .", method="PUT")
+    assert status == 405
+
+
+@pytest.mark.e2e
+def test_cors_for_the_configured_origin_only(served_with_cors) -> None:
+    s = served_with_cors
+    ask = s.url + "?" + urllib.parse.urlencode({"query": "ASK {}"})
+    for origin, allowed in [("http://app.example", "http://app.example"), ("http://evil.example", None)]:
+        with urllib.request.urlopen(urllib.request.Request(ask, headers={"Origin": origin}), timeout=30) as resp:
+            assert resp.headers.get("Access-Control-Allow-Origin") == allowed
+        preflight = urllib.request.Request(
+            s.url, method="OPTIONS", headers={"Origin": origin, "Access-Control-Request-Method": "POST"}
+        )
+        with urllib.request.urlopen(preflight, timeout=30) as resp:
+            assert resp.headers.get("Access-Control-Allow-Origin") == allowed
+            assert (resp.headers.get("Access-Control-Allow-Methods") is not None) == (allowed is not None)
+
+
+@pytest.mark.e2e
+def test_a_too_large_answer_says_so_in_its_status_line(served) -> None:
+    query = urllib.parse.urlencode({"query": "SELECT * WHERE { ?s ?p ?o }"})
+    conn = http.client.HTTPConnection(urllib.parse.urlsplit(served.url).netloc, timeout=30)
+    try:
+        conn.request("GET", "/sparql?" + query)
+        resp = conn.getresponse()
+        assert (resp.status, resp.reason) == (413, "Result Too Large")
+        assert b"add a LIMIT" in resp.read()
+    finally:
+        conn.close()

@@ -66,15 +66,20 @@ class MatchResult:
     nct_id: str | None
     brief_title: str | None
     verdict: Verdict
-    #: The criterion texts (or registry limits) that decided the verdict.
+    #: The criterion texts (or registry limits) that decided the verdict: the inclusion criteria and limits
+    #: the patient meets, or (excluded) the criteria that keep them out.
     because: tuple[str, ...] = ()
     #: Criteria with constraints the profile says nothing about.
     not_judged: tuple[str, ...] = ()
+    #: Exclusion criteria that do not apply to the patient (a man and "pregnant women"): they decide nothing
+    #: in favour, so they are kept apart from `because`.
+    not_excluded_by: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id, "nct_id": self.nct_id, "verdict": self.verdict.value, "because": list(self.because),
-            "not_judged": list(self.not_judged), "brief_title": self.brief_title,
+            "not_excluded_by": list(self.not_excluded_by), "not_judged": list(self.not_judged),
+            "brief_title": self.brief_title,
         }  # fmt: skip
 
 
@@ -249,18 +254,22 @@ def match(store: ox.Store, patient: Patient) -> list[MatchResult]:
     for trial, t in kept.items():
         against: list[str] = []
         for_: list[str] = []
+        cleared: list[str] = []
         unjudged: list[str] = []
         for check, ok in _record_checks(t, patient):
             (for_ if ok else against).append(check)
         for _iri, crit in sorted(criteria[trial].items()):
             verdict = _judge_criterion(crit, patient, named)
-            {True: for_, False: against, None: unjudged}[verdict].append(crit.text)
+            passed = for_ if crit.inclusion else cleared
+            {True: passed, False: against, None: unjudged}[verdict].append(crit.text)
         if against:
-            result = MatchResult(trial, t["nct"], t["title"], Verdict.EXCLUDED, tuple(against), tuple(unjudged))
-        elif for_:
-            result = MatchResult(trial, t["nct"], t["title"], Verdict.ELIGIBLE, tuple(for_), tuple(unjudged))
+            verdict_of_trial, reasons = Verdict.EXCLUDED, against
         else:
-            result = MatchResult(trial, t["nct"], t["title"], Verdict.UNKNOWN, (), tuple(unjudged))
+            verdict_of_trial, reasons = (Verdict.ELIGIBLE if for_ or cleared else Verdict.UNKNOWN), for_
+        result = MatchResult(
+            trial, t["nct"], t["title"], verdict_of_trial, tuple(reasons), tuple(unjudged),
+            () if against else tuple(cleared),
+        )  # fmt: skip
         results.append(result)
     rank = {Verdict.ELIGIBLE: 0, Verdict.UNKNOWN: 1, Verdict.EXCLUDED: 2}
     return sorted(results, key=lambda r: (rank[r.verdict], r.nct_id or "", r.id))

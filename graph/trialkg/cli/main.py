@@ -17,9 +17,11 @@ from trialkg import __version__
 from trialkg.apps.related import DEFAULT_SCORER, RELATED_GRAPH, SCORERS, related, write_related_exports, write_relations
 from trialkg.cli.common import DEFAULT_OUT, errors_exit_2, graph_option, json_option, print_json
 from trialkg.cli.load import load_command
+from trialkg.cli.output import MAX_COLUMN, cut, record_lines, table
 from trialkg.cli.serve import serve_command
 from trialkg.errors import TrialkgError
-from trialkg.pipeline import DocumentReport, build_documents, resolve_inputs
+from trialkg.pipeline import DocumentReport, build_documents, resolve_inputs, source_names
+from trialkg.rdf import iri
 from trialkg.rdf.readback import list_trials, read_trial, resolve_trial
 from trialkg.store import export
 from trialkg.store.counts import graph_counts
@@ -55,12 +57,17 @@ def main() -> None:
     help="An NLM MeSH descriptor file (desc20XX.xml or the MeSH RDF N-Triples, may be gzipped): its names and "
     "entry terms join the shipped lexicon for this build.",
 )  # fmt: skip
+@click.option("--include", "include", multiple=True, metavar="GLOB",
+              help="In folders, read only files matching GLOB (on the name, or the path below the folder if it "
+              "holds a /; repeatable), e.g. --include '*.json'.")  # fmt: skip
+@click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
+              help="In folders, leave out files matching GLOB (repeatable), e.g. --exclude 'raw/*'.")  # fmt: skip
 @click.option("--verbose", "-v", is_flag=True, help="List every document read, not only the failed ones.")
 @json_option
 @errors_exit_2
 def build(
     inputs: tuple[str, ...], out_dir: Path, formats: tuple[str, ...], jobs: int | None, shard_size: int | None,
-    mesh: Path | None, verbose: bool, as_json: bool,
+    mesh: Path | None, include: tuple[str, ...], exclude: tuple[str, ...], verbose: bool, as_json: bool,
 ) -> None:  # fmt: skip
     """Build the graph from INPUTS: files, folders or globs (none: the bundled sample documents).
 
@@ -68,10 +75,11 @@ def build(
     JSON-LD and N-Triples (the merged graph, each trial once) and N-Quads (the same, plus what
     each source stated of a trial several documents describe, in that source's named graph)
     under --out, with an Oxigraph store (oxigraph/) that the query commands read. A document
-    that cannot be read is reported and skipped; the exit code is then 1.
+    that cannot be read is reported and left out; the exit code is then 1. In folders, files whose
+    content is not a trial document (READMEs, id lists, search feeds) are listed as skipped.
     """
     started = time.perf_counter()
-    paths, missing = resolve_inputs(list(inputs))
+    paths, missing = resolve_inputs(list(inputs), include=include, exclude=exclude)
     with tqdm(
         total=len(paths), unit="doc", desc="building", file=sys.stderr, disable=not sys.stderr.isatty(),
         dynamic_ncols=True,
@@ -88,6 +96,7 @@ def build(
         report = build_documents(
             paths, out_dir, missing=missing, formats=formats or export.FORMATS,
             progress=advance, jobs=jobs or os.cpu_count() or 1, shard_size=shard_size, mesh=mesh,
+            names=source_names(inputs, paths),
         )  # fmt: skip
     elapsed = time.perf_counter() - started
     if as_json:
@@ -99,10 +108,15 @@ def build(
                 click.echo(f"FAILED  {problem}", err=True)
             for warning in doc.warnings:
                 click.echo(f"warning {warning}", err=True)
-            if not doc.error and listed:
+            if doc.skipped:
+                if listed:
+                    click.echo(f"skipped {doc.file}: {doc.skipped}")
+            elif not doc.error and listed:
                 click.echo(f"ok      {doc.file} [{doc.format}] {len(doc.trials)} trial(s), {doc.triples} triples")
+        skipped = f", {len(report.skipped)} skipped (not trial documents)" if report.skipped else ""
         click.echo(
-            f"read {len(report.documents)} input files ({len(report.failed)} failed) in {elapsed:.2f} s "
+            f"read {len(report.documents) - len(report.skipped)} documents ({len(report.failed)} failed{skipped}) "
+            f"in {elapsed:.2f} s "
             f"({report.trial_count / max(elapsed, 1e-9):,.0f} trials/s)"
         )
         if report.counts:
@@ -148,20 +162,8 @@ def show(ident: str, graph_dir: Path, as_json: bool) -> None:
     if as_json:
         print_json(record)
         return
-    for key, value in record.items():
-        if value in (None, []):
-            continue
-        if isinstance(value, list):
-            click.echo(f"{key}:")
-            for item in value:
-                text = (
-                    ", ".join(f"{k}={v}" for k, v in item.items() if v not in (None, []))
-                    if isinstance(item, dict)
-                    else item
-                )
-                click.echo(f"  - {text}")
-        else:
-            click.echo(f"{key}: {value}")
+    for line in record_lines(record):
+        click.echo(line)
 
 
 @main.command(name="related")
@@ -260,7 +262,9 @@ def match_command(
     for r in results:
         click.echo(f"{r.verdict.value:9} {r.nct_id or r.id}  {r.brief_title or '(no title)'}")
         for text in r.because:
-            click.echo(f"    {'excluded by' if r.verdict is Verdict.EXCLUDED else 'meets'}: {text}")
+            click.echo(f"    {'excluded by' if r.verdict is Verdict.EXCLUDED else 'meets'}: {cut(text, 100)}")
+        for text in r.not_excluded_by:
+            click.echo(f"    not excluded by: {cut(text, 100)}")
         if r.not_judged:
             click.echo(f"    not judged: {len(r.not_judged)} criteria (the profile does not say)")
 
@@ -279,6 +283,10 @@ def validate(files: tuple[Path, ...], engine: str, graph_dir: Path, as_json: boo
     sys.exit(run_validate(list(files), graph_dir, as_json=as_json, engine=engine))
 
 
+QUERY_FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
+                 "json": ox.QueryResultsFormat.JSON}  # fmt: skip
+
+
 @main.command()
 @click.argument("query")
 @graph_option
@@ -286,13 +294,21 @@ def validate(files: tuple[Path, ...], engine: str, graph_dir: Path, as_json: boo
               help="Query this SPARQL endpoint (e.g. `trialkg serve`'s) instead of the built graph.")  # fmt: skip
 @click.option("--update", "allow_update", is_flag=True,
               help="Allow a SPARQL update (INSERT/DELETE/...) and persist it; refused without this flag.")  # fmt: skip
+@click.option("--format", "out_format", type=click.Choice(["table", *QUERY_FORMATS]), default=None,
+              help="SELECT results as a table (default, IRIs shortened to CURIEs, long cells cut with …), SPARQL "
+              "JSON, CSV or TSV (whole values, for other tools). CONSTRUCT/DESCRIBE print N-Triples.")  # fmt: skip
 @json_option
 @errors_exit_2
-def query(query: str, graph_dir: Path, endpoint: str | None, allow_update: bool, as_json: bool) -> None:
+def query(
+    query: str, graph_dir: Path, endpoint: str | None, allow_update: bool, out_format: str | None, as_json: bool
+) -> None:
     """Run a SPARQL query (text, or a .rq file) over the built graph (all named graphs as one). Read-only
     unless --update is given (with --endpoint, give the store's update URL then)."""
     from trialkg.store import sparql
 
+    if as_json and out_format not in (None, "json"):
+        raise click.UsageError("--json is --format json; give one of them")
+    out_format = "json" if as_json else out_format or "table"
     path = Path(query)
     text = path.read_text(encoding="utf-8") if query.endswith(".rq") and path.is_file() else query
     if allow_update and sparql.operation_kind(text) == "update":
@@ -305,14 +321,18 @@ def query(query: str, graph_dir: Path, endpoint: str | None, allow_update: bool,
         return
     result = sparql.run_remote(endpoint, text) if endpoint else sparql.run_local(graph_dir, text)
     if isinstance(result, ox.QueryBoolean):
-        click.echo(json.dumps({"head": {}, "boolean": bool(result)}) if as_json else str(bool(result)).lower())
+        answer = bool(result)
+        click.echo(json.dumps({"head": {}, "boolean": answer}) if out_format == "json" else str(answer).lower())
     elif isinstance(result, ox.QuerySolutions):
-        if as_json:
-            data = result.serialize(format=ox.QueryResultsFormat.JSON)
-            assert isinstance(data, bytes)
+        if out_format == "table":
+            _print_table(result)
+            return
+        data = result.serialize(format=QUERY_FORMATS[out_format])
+        assert isinstance(data, bytes)
+        if out_format == "json":
             click.echo(json.dumps(json.loads(data), indent=2, ensure_ascii=False))
         else:
-            _print_table(result)
+            click.echo(data.decode("utf-8"), nl=False)
     else:
         data = result if isinstance(result, bytes) else ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
         assert isinstance(data, bytes)
@@ -322,21 +342,34 @@ def query(query: str, graph_dir: Path, endpoint: str | None, allow_update: bool,
 def _print_table(solutions: ox.QuerySolutions) -> None:
     names = [v.value for v in solutions.variables]
     rows = [[_cell(s[n]) for n in names] for s in solutions]
-    widths = [min(60, max([len(n)] + [len(r[i]) for r in rows])) for i, n in enumerate(names)]
-    click.echo("  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)))
-    click.echo("  ".join("-" * w for w in widths))
-    for r in rows:
-        click.echo("  ".join(c[:w].ljust(w) for c, w in zip(r, widths, strict=True)))
-    click.echo(f"({len(rows)} rows)")
+    for line in table(names, rows):
+        click.echo(line)
+    cut_cells = any(len(c) > MAX_COLUMN for r in rows for c in r)
+    click.echo(f"({len(rows)} rows" + ("; cells cut with …, --format tsv shows them whole)" if cut_cells else ")"))
 
 
 def _cell(term: Any) -> str:
-    return "" if term is None else str(term.value)
+    """A term as the table shows it: an IRI as a CURIE of the project's prefixes where one fits, a literal's text."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        for prefix, namespace in _TABLE_PREFIXES:
+            if term.value.startswith(namespace) and len(term.value) > len(namespace):
+                return f"{prefix}:{term.value[len(namespace) :]}"
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return str(term.value)
+
+
+#: (prefix, namespace), longest namespace first, for the query table's CURIEs.
+_TABLE_PREFIXES = sorted(iri.PREFIXES.items(), key=lambda item: -len(item[1]))
 
 
 @main.command()
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("output/ontology.png"), show_default=True, help="PNG file to write.")  # fmt: skip
+@errors_exit_2
 def diagram(out_path: Path) -> None:
     """Draw the ontology (classes, their fields, object properties) as a PNG picture."""
     from trialkg.rdf.diagram import render_png
@@ -351,6 +384,7 @@ def diagram(out_path: Path) -> None:
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
               help="The trialkg source checkout.")  # fmt: skip
 @click.option("--check", is_flag=True, help="Only report drift (exit 1), write nothing.")
+@errors_exit_2
 def gen(root: Path, check: bool) -> None:
     """Regenerate context.jsonld, vocab.py and docs/ontology.dot from ontology/trialkg.ttl."""
     from trialkg.rdf.gen import generated_files, write_generated

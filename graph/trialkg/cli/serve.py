@@ -39,18 +39,23 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
               help="Most result rows (or triples) one answer may hold; more is refused with 413.")  # fmt: skip
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True,
               help="Largest answer in bytes; larger is refused with 413.")  # fmt: skip
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+              help="Let pages from ORIGIN (e.g. http://localhost:3000, or '*' for any) read the answers "
+              "(CORS; repeatable). Default: no cross-origin reads.")  # fmt: skip
 @errors_exit_2
 def serve_command(
-    graph_dir: Path, port: int, bind: str, public: bool, timeout_s: float, max_results: int, max_bytes: int
-) -> None:
-    """Serve the built graph as a read-only SPARQL endpoint (http://BIND:PORT/query) until Ctrl-C.
+    graph_dir: Path, port: int, bind: str, public: bool, timeout_s: float, max_results: int, max_bytes: int,
+    cors_origins: tuple[str, ...],
+) -> None:  # fmt: skip
+    """Serve the built graph as a read-only SPARQL endpoint until Ctrl-C: a query page (YASGUI) at
+    http://BIND:PORT/, queries at /query (or /sparql), Graph Store reads at /store.
 
     All named graphs are seen as one default graph, as in `trialkg query`. Updates are refused.
     """
     limits = Limits(timeout_s=timeout_s, max_results=max_results, max_bytes=max_bytes)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        with serving(graph_dir, bind=bind, port=port, limits=limits, public=public) as proxy:
+        with serving(graph_dir, bind=bind, port=port, limits=limits, public=public, cors_origins=cors_origins) as proxy:
             host, real_port = str(proxy.server_address[0]), proxy.server_address[1]
             host = f"[{host}]" if ":" in host else host
             pid = proxy.child.pid if proxy.child else "-"
@@ -59,6 +64,7 @@ def serve_command(
                 f"at most {max_results} results / {max_bytes} bytes; oxigraph pid {pid})",
                 err=True,
             )
+            click.echo(f"query page http://{host}:{real_port}/ (also /sparql; Graph Store reads at /store)", err=True)
             click.echo("stop with Ctrl-C", err=True)
             with contextlib.suppress(KeyboardInterrupt):
                 proxy.serve_forever(poll_interval=0.2)

@@ -40,15 +40,28 @@ def run_validate(files: list[Path], graph_dir: Path, *, as_json: bool, engine: s
             "results": [{**r.__dict__, "field": field_of(r), **context.get(r.focus, {})} for r in results],
         }, indent=2, ensure_ascii=False))  # fmt: skip
     else:
-        _print_report(results, context)
+        shown = _print_report(results, context)
+        shown_violations = sum(1 for r in shown if is_violation(r))
+        also = f" ({violations} SHACL results)" if shown_violations != violations else ""
         click.echo(f"{'conforms' if violations == 0 else 'does NOT conform'}: "
-                   f"{violations} violations, {len(results) - violations} other results")  # fmt: skip
+                   f"{shown_violations} violations{also}, {len(shown) - shown_violations} other results")  # fmt: skip
     return 0 if violations == 0 else 1
 
 
-def _print_report(results: list[ShaclResult], context: Context) -> None:
-    by_trial: dict[str, list[ShaclResult]] = defaultdict(list)
+def _said_once(results: list[ShaclResult]) -> list[ShaclResult]:
+    """One result per thing wrong: SHACL reports a bad value once per constraint it breaks (datatype and
+    node kind, say), with the same shape message; a person needs to read it once."""
+    seen: dict[tuple[str, str | None, str, str, str | None], ShaclResult] = {}
     for r in results:
+        seen.setdefault((r.focus, r.path, r.severity, r.message, r.value), r)
+    return list(seen.values())
+
+
+def _print_report(results: list[ShaclResult], context: Context) -> list[ShaclResult]:
+    """Print the results by trial, each once; returns those printed."""
+    shown = _said_once(results)
+    by_trial: dict[str, list[ShaclResult]] = defaultdict(list)
+    for r in shown:
         by_trial[context.get(r.focus, {}).get("trial") or r.focus].append(r)
     for trial in sorted(by_trial):
         ctx = context.get(trial, {})
@@ -57,3 +70,4 @@ def _print_report(results: list[ShaclResult], context: Context) -> None:
             where = "" if r.focus == trial else f"\n              at {r.focus}"
             value = f" [value: {r.value}]" if r.value is not None else ""
             click.echo(f"  {r.severity:9} {field_of(r)}: {r.message.partition(': ')[2] or r.message}{value}{where}")
+    return shown

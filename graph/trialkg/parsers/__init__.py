@@ -32,6 +32,9 @@ HEAD_BYTES = 64 * 1024
 
 #: Below this a sniff score is a guess, not a detection.
 MIN_SCORE = 30
+#: What a file found in a folder must score to be read as a trial document (others are skipped, not failed):
+#: RSS search feeds and other XML score 35 as legacy XML, READMEs and id lists 0; real documents 95-100.
+SURE_SCORE = 60
 
 #: The largest file a format that reads its document whole will read (the streaming JSON reader has no limit).
 #: Real pages and exports are tens of kilobytes and legacy XML records at most a few megabytes; the limits
@@ -54,28 +57,55 @@ def detect_format(head: str, name: str) -> str:
     return best
 
 
-def source_document(path: Path, fmt: str) -> SourceDocument:
+def source_document(path: Path, fmt: str, name: str | None = None) -> SourceDocument:
+    """The document's provenance; `name` is how it is named (its path relative to the input; default its file name)."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
-    return SourceDocument(file_name=path.name, format=fmt, sha256=digest.hexdigest())
+    return SourceDocument(file_name=name or path.name, format=fmt, sha256=digest.hexdigest())
 
 
-def parse_file(path: Path) -> Iterator[Trial | RecordParseError]:
-    """Every trial in the file at `path` (or the error of a bad record in it).
-
-    Raises RecordParseError, naming the file, when the file as a whole cannot be read.
-    """
+def _head(path: Path) -> tuple[bytes, str | None]:
+    """The file's first bytes, and their text (None: the registry's bulk zip, which is binary)."""
     with path.open("rb") as fh:
         head_bytes = fh.read(HEAD_BYTES)
-    if head_bytes.startswith(ctgov_json.ZIP_MAGIC):  # the registry's bulk zip: binary, read member by member
-        yield from ctgov_json.parse(path, source_document(path, ctgov_json.FORMAT))
-        return
+    if head_bytes.startswith(ctgov_json.ZIP_MAGIC):
+        return head_bytes, None
     # A cut at HEAD_BYTES may fall inside a multi-byte character: decode only whole characters.
     if len(head_bytes) == HEAD_BYTES and not head_bytes.startswith((b"\xff\xfe", b"\xfe\xff")):
         head_bytes = whole_characters(head_bytes)
-    head = decode_text(head_bytes, str(path))
+    return head_bytes, decode_text(head_bytes, str(path))
+
+
+def looks_like_trial_document(path: Path) -> str | None:
+    """Why a file found in a folder is not read as a trial document (None: it looks like one).
+
+    Decided by content, as the build reads it: a bulk zip, or text one format is sure of.
+    """
+    try:
+        _, head = _head(path)
+    except RecordParseError as exc:
+        return exc.problem
+    except OSError as exc:
+        return f"cannot read the file ({exc.strerror or exc})"
+    if head is None:
+        return None
+    scores = {fmt: module.sniff(head) for fmt, module in PARSERS.items()}
+    if max(scores.values()) >= SURE_SCORE:
+        return None
+    return "not a trial document in any known format (" + ", ".join(PARSERS) + ")"
+
+
+def parse_file(path: Path, name: str | None = None) -> Iterator[Trial | RecordParseError]:
+    """Every trial in the file at `path` (or the error of a bad record in it); `name`: see `source_document`.
+
+    Raises RecordParseError, naming the file, when the file as a whole cannot be read.
+    """
+    _, head = _head(path)
+    if head is None:  # the registry's bulk zip: binary, read member by member
+        yield from ctgov_json.parse(path, source_document(path, ctgov_json.FORMAT, name))
+        return
     fmt = detect_format(head, str(path))
     size, limit = path.stat().st_size, MAX_BYTES.get(fmt)
     if limit is not None and size > limit:
@@ -83,4 +113,4 @@ def parse_file(path: Path) -> Iterator[Trial | RecordParseError]:
             str(path), f"the file is {size / 2**20:,.1f} MiB, larger than the {limit >> 20} MiB a {fmt} document may be"
             " (refused unread; no real document of this format is near that size)",
         )  # fmt: skip
-    yield from PARSERS[fmt].parse(path, source_document(path, fmt))
+    yield from PARSERS[fmt].parse(path, source_document(path, fmt, name))

@@ -820,7 +820,7 @@ def _is_zip_metadata(member: str) -> bool:
     return member.startswith("__MACOSX/") or member.rsplit("/", 1)[-1].startswith("._")
 
 
-def _parse_zip(path: Path) -> Iterator[Trial | RecordParseError]:
+def _parse_zip(path: Path, zip_name: str) -> Iterator[Trial | RecordParseError]:
     name = str(path)
     try:
         zf = zipfile.ZipFile(path)
@@ -832,7 +832,7 @@ def _parse_zip(path: Path) -> Iterator[Trial | RecordParseError]:
             raise RecordParseError(name, "the zip file holds no files")
         for info in members:
             try:
-                source = _member_source(zf, info, path.name)
+                source = _member_source(zf, info, zip_name)
                 yield from _stream(lambda info=info: zf.open(info), name, source, info.filename)  # type: ignore[misc]
             except RecordParseError as exc:
                 yield exc
@@ -859,7 +859,7 @@ def parse(path: Path, source: SourceDocument) -> Iterator[Trial | RecordParseErr
         with path.open("rb") as fh:
             magic = fh.read(4)
         if magic == ZIP_MAGIC:
-            yield from _parse_zip(path)
+            yield from _parse_zip(path, source.file_name)
         else:
             yield from _stream(lambda: path.open("rb"), name, source, None)
     except OSError as exc:

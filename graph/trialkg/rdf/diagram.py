@@ -15,6 +15,7 @@ import rdflib
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
+from trialkg.errors import TrialkgError
 from trialkg.rdf import iri
 
 _TK = iri.ONTOLOGY
@@ -105,7 +106,12 @@ def render_png(ontology: rdflib.Graph, path: Path) -> str:
 
 
 def _draw_with_matplotlib(ontology: rdflib.Graph, path: Path) -> None:
-    import matplotlib
+    try:
+        import matplotlib
+    except ModuleNotFoundError as exc:
+        raise TrialkgError(
+            "drawing the ontology needs Graphviz's `dot` or matplotlib: pip install 'trialkg[plot]'"
+        ) from exc
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -11,6 +11,7 @@ from pathlib import Path
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
+from trialkg.errors import TrialkgError
 from trialkg.rdf import iri
 from trialkg.rdf.diagram import render_dot
 
@@ -21,6 +22,9 @@ _EXTERNAL_TERMS = {
     "label": {"@id": "rdfs:label"},
     "wasDerivedFrom": {"@id": "prov:wasDerivedFrom", "@type": "@id"},
     "exactMatch": {"@id": "skos:exactMatch", "@type": "@id"},
+    "closeMatch": {"@id": "skos:closeMatch", "@type": "@id"},
+    "broadMatch": {"@id": "skos:broadMatch", "@type": "@id"},
+    "prefLabel": {"@id": "skos:prefLabel"},
 }
 
 #: Datatypes whose literals JSON-LD can coerce by term (strings are left plain on purpose).
@@ -111,7 +115,13 @@ def render_vocab(ontology: rdflib.Graph) -> str:
 
 def generated_files(root: Path) -> dict[Path, str]:
     """Every generated file under a checkout `root`, with the content it must have."""
-    ontology = rdflib.Graph().parse(root / "ontology" / "trialkg.ttl", format="turtle")
+    source = root / "ontology" / "trialkg.ttl"
+    if not source.is_file():
+        raise TrialkgError(
+            f"{root.resolve()} is not a trialkg source checkout (no ontology/trialkg.ttl): "
+            "run `trialkg gen` at the checkout's root or give --root DIR"
+        )
+    ontology = rdflib.Graph().parse(source, format="turtle")
     return {
         root / "ontology" / "context.jsonld": render_context(ontology),
         root / "graph" / "trialkg" / "rdf" / "vocab.py": render_vocab(ontology),

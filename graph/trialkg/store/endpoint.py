@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import ipaddress
+import json
 import math
 import socket
 import subprocess
@@ -41,6 +42,38 @@ MAX_REQUEST_BYTES = 1024 * 1024
 #: What `oxigraph` writes at the end of a 200 answer whose query it cancelled (0.5.x).
 _CANCELLED_MARKER = b"The SPARQL operation has been cancelled"
 _READ_CHUNK = 64 * 1024
+#: The paths that answer SPARQL queries (/sparql: the name most clients and YASGUI expect).
+QUERY_PATHS = ("/query", "/sparql")
+#: Graph Store Protocol reads (GET ?graph=IRI or ?default), passed to the server's /store.
+GRAPH_STORE_PATHS = ("/store",)
+#: The query page the oxigraph server ships (YASGUI, bundled in the binary: nothing from a CDN).
+PAGE_FILES = ("/", "/yasgui.min.js", "/yasgui.min.css", "/logo.svg")
+
+
+#: The query the page opens with: the trials, by NCT id.
+PAGE_QUERY = """PREFIX trialkg: <https://w3id.org/trialkg/ontology#>
+SELECT ?trial ?nctId ?title WHERE {
+  ?trial a trialkg:Trial .
+  OPTIONAL { ?trial trialkg:nctId ?nctId }
+  OPTIONAL { ?trial trialkg:briefTitle ?title }
+} ORDER BY ?nctId LIMIT 100"""
+#: Before YASGUI starts: no autocompleter that asks a web service (prefix.cc, LOV), and the opening query.
+_PAGE_SETUP = (
+    "Yasgui.Yasqe.defaults.autocompleters = Yasgui.Yasqe.defaults.autocompleters.filter("
+    'n => !["prefixes", "property", "class"].includes(n));\n'
+    f"    Yasgui.Yasqe.defaults.value = {json.dumps(PAGE_QUERY)};\n    "
+)
+
+
+def page_for_proxy(page: bytes) -> bytes:
+    """Oxigraph's YASGUI page, pointed at this endpoint and kept offline.
+
+    Its title; no /update in the endpoint list; the trialkg opening query; no autocompletion
+    from web services, so the page asks nothing of any host but this endpoint.
+    """
+    page = page.replace(b"<title>Oxigraph server</title>", b"<title>trialkg SPARQL endpoint (read-only)</title>")
+    page = page.replace(b'{ endpoint: url + "/update" },', b"")
+    return page.replace(b"new Yasgui(", _PAGE_SETUP.encode("utf-8") + b"new Yasgui(", 1)
 
 
 @dataclass(frozen=True)
@@ -128,10 +161,19 @@ class QueryProxy(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], upstream: str, limits: Limits, child: subprocess.Popen[bytes] | None):
+    def __init__(
+        self,
+        address: tuple[str, int],
+        upstream: str,
+        limits: Limits,
+        child: subprocess.Popen[bytes] | None,
+        cors_origins: tuple[str, ...] = (),
+    ):
         self.upstream = upstream
         self.limits = limits
         self.child = child
+        #: Origins whose pages may read the answers ("*": any); none: no CORS headers at all.
+        self.cors_origins = cors_origins
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _ProxyHandler)
@@ -152,9 +194,11 @@ class _ProxyHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         url = urllib.parse.urlsplit(self.path)
-        if url.path == "/":
-            self._reply(200, "trialkg read-only SPARQL endpoint: GET or POST queries to /query\n")
-        elif url.path != "/query":
+        if url.path in PAGE_FILES:
+            self._forward_page(url.path)
+        elif url.path in GRAPH_STORE_PATHS:
+            self._forward_safely("GET", url.query, None, None, path="/store")
+        elif url.path not in QUERY_PATHS:
             self._refuse_path(url.path)
         elif len(url.query) > MAX_REQUEST_BYTES:
             self._reply(414, "query too long\n")
@@ -168,9 +212,9 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         body = self._discard_body()
         if body is None:
-            self._reply(413, f"request body over {MAX_REQUEST_BYTES} bytes\n")
+            self._reply(413, f"request body over {MAX_REQUEST_BYTES} bytes\n", reason="Request Too Large")
             return
-        if url.path != "/query":
+        if url.path not in QUERY_PATHS:
             self._refuse_path(url.path)
             return
         content_type = self.headers.get_content_type()
@@ -187,11 +231,41 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             return
         self._forward_safely("POST", url.query, body, self.headers.get("Content-Type"))
 
+    do_HEAD = do_GET  # the same answer without its body (`_reply` leaves it out)
+
+    def do_OPTIONS(self) -> None:
+        """What a path allows, and the CORS preflight answer for the configured origins."""
+        self._discard_body()
+        path = urllib.parse.urlsplit(self.path).path
+        allow = "GET, POST, HEAD, OPTIONS" if path in QUERY_PATHS else "GET, HEAD, OPTIONS"
+        self._reply(204, b"", allow=allow, **self._preflight_headers(allow))
+
     def do_PUT(self) -> None:
         self._discard_body()
         self._refuse_write()
 
     do_DELETE = do_PATCH = do_PUT
+
+    def _allowed_origin(self) -> str | None:
+        """The Access-Control-Allow-Origin value for this request (None: no CORS header)."""
+        origins = self.server.cors_origins
+        origin = self.headers.get("Origin")
+        if "*" in origins:
+            return "*"
+        return origin if origin and origin in origins else None
+
+    def _preflight_headers(self, allow: str) -> dict[str, str]:
+        if self._allowed_origin() is None:
+            return {}
+        return {
+            "access-control-allow-methods": allow,
+            "access-control-allow-headers": "Accept, Content-Type",
+            "access-control-max-age": "600",
+        }
+
+    def _forward_page(self, path: str) -> None:
+        """The YASGUI query page and its files, as the oxigraph server ships them (no CDN), made to fit this proxy."""
+        self._forward_safely("GET", "", None, None, path=path)
 
     def _discard_body(self) -> bytes | None:
         """The request body, read so the connection can serve the next request (None: too long, closed)."""
@@ -217,19 +291,24 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         if path in ("/update", "/store") or path.startswith("/store"):
             self._refuse_write()
         else:
-            self._reply(404, f"no such resource: {path} (queries go to /query)\n")
+            self._reply(404, f"no such resource: {path} (queries go to /query or /sparql; the query page is /)\n")
 
     def _refuse_write(self) -> None:
-        self._reply(405, "this endpoint is read-only: updates and Graph Store writes are refused\n", allow="GET, POST")
+        self._reply(
+            405, "this endpoint is read-only: updates and Graph Store writes are refused (GET /store reads)\n",
+            allow="GET, HEAD, OPTIONS",
+        )  # fmt: skip
 
-    def _forward_safely(self, method: str, query: str, body: bytes | None, content_type: str | None) -> None:
+    def _forward_safely(
+        self, method: str, query: str, body: bytes | None, content_type: str | None, *, path: str = "/query"
+    ) -> None:
         try:
-            self._forward(method, query, body, content_type)
+            self._forward(method, query, body, content_type, path)
         except Exception as exc:  # a bug here must still answer the client, and keep the server up
             self.log_error("proxy error: %r", exc)
             self._reply(500, f"internal error in the trialkg proxy: {exc}\n")
 
-    def _forward(self, method: str, query: str, body: bytes | None, content_type: str | None) -> None:
+    def _forward(self, method: str, query: str, body: bytes | None, content_type: str | None, path: str) -> None:
         limits = self.server.limits
         deadline = time.monotonic() + limits.timeout_s
         upstream = urllib.parse.urlsplit(self.server.upstream)
@@ -240,7 +319,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         try:
             conn.connect()
             sock = conn.sock  # kept: each read may wait only for the time left before the deadline
-            conn.request(method, upstream.path + ("?" + query if query else ""), body=body, headers=headers)
+            conn.request(method, path + ("?" + query if query else ""), body=body, headers=headers)
             resp = conn.getresponse()
             chunks: list[bytes] = []
             size = 0
@@ -270,23 +349,37 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         if data.endswith(_CANCELLED_MARKER):
             self._timed_out()
             return
+        if path == "/" and resp.status == 200:
+            data = page_for_proxy(data)
         self._reply(resp.status, data, content_type=resp.headers.get("Content-Type", "application/octet-stream"))
 
     def _timed_out(self) -> None:
         self._reply(504, f"query timed out after {self.server.limits.timeout_s:g} s\n")
 
     def _too_large(self, what: str) -> None:
-        self._reply(413, f"result too large ({what}); add a LIMIT or narrow the query\n")
+        self._reply(413, f"result too large ({what}); add a LIMIT or narrow the query\n", reason="Result Too Large")
 
     def _reply(
-        self, status: int, body: str | bytes, *, content_type: str = "text/plain; charset=utf-8", **extra: str
+        self,
+        status: int,
+        body: str | bytes,
+        *,
+        content_type: str = "text/plain; charset=utf-8",
+        reason: str | None = None,
+        **extra: str,
     ) -> None:
         data = body.encode("utf-8") if isinstance(body, str) else body
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
+        self.send_response(status, reason)
+        if status != 204:
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+        origin = self._allowed_origin()
+        if origin is not None:
+            self.send_header("Access-Control-Allow-Origin", origin)
+            if origin != "*":
+                self.send_header("Vary", "Origin")
         for name, value in extra.items():
-            self.send_header(name.capitalize(), value)
+            self.send_header(name.replace("_", "-").title(), value)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
@@ -309,6 +402,7 @@ def serving(
     port: int = DEFAULT_PORT,
     limits: Limits = Limits(),  # noqa: B008 (frozen, so one shared default is safe)
     public: bool = False,
+    cors_origins: tuple[str, ...] = (),
 ) -> Iterator[QueryProxy]:
     """The endpoint over the build in `graph_dir`, running until the block exits (then nothing is left)."""
     if not public and not is_loopback(bind):
@@ -320,7 +414,7 @@ def serving(
         child = start_server(location, upstream_port, timeout_s=max(1, math.ceil(limits.timeout_s)))
         try:
             wait_ready(child, upstream)
-            proxy = QueryProxy((bind, port), upstream, limits, child)
+            proxy = QueryProxy((bind, port), upstream, limits, child, cors_origins)
             try:
                 yield proxy
             finally:

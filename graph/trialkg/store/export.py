@@ -26,6 +26,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -34,7 +35,6 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
-from trialkg import ids
 from trialkg.rdf import iri
 from trialkg.resources import data_dir
 
@@ -95,7 +95,35 @@ def turtle_body(triples: Iterable[ox.Triple]) -> bytes:
     start = 0
     while start < len(lines) and lines[start].startswith(b"@prefix "):
         start += 1
-    return b"".join(lines[start:])
+    return _unescaped_names(b"".join(lines[start:]))
+
+
+#: A Turtle string, an IRI, or a prefixed name whose local part has backslash escapes (trial:NCT1\/arm\/1).
+_TURTLE_TOKEN = re.compile(
+    rb'"""(?:[^"\\]|\\.|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|<[^>\s]*>'
+    rb"|(?<![\w:])([A-Za-z][\w.-]*):((?:[\w:%.-]|\\[^\s])*(?:[\w:%-]|\\[^\s]))",
+    re.DOTALL,
+)
+
+
+def _unescaped_names(turtle: bytes) -> bytes:
+    """Oxigraph's Turtle with every prefixed name that needs an escape written as a full IRI instead.
+
+    A child node's local name holds slashes (NCT00465816/reference/1), which Turtle allows in a
+    prefixed name only escaped; `<https://w3id.org/trialkg/trial/NCT00465816/reference/1>` reads
+    better and every tool copes with it. Strings and IRIs are matched first, so their text is never touched.
+    """
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        prefix, local = match.group(1), match.group(2)
+        if prefix is None or b"\\" not in local:
+            return match.group(0)
+        namespace = PREFIXES.get(prefix.decode("ascii"))
+        if namespace is None:
+            return match.group(0)
+        return b"<" + namespace.encode("utf-8") + re.sub(rb"\\(.)", rb"\1", local) + b">"
+
+    return _TURTLE_TOKEN.sub(replace, turtle)
 
 
 def turtle_header() -> bytes:
@@ -111,41 +139,76 @@ def context() -> dict[str, Any]:
     return ctx
 
 
-def _terms() -> tuple[dict[str, str], dict[str, str]]:
-    """(property IRI -> context term, class IRI -> context term) from the committed context."""
+@dataclass(frozen=True)
+class _Compactor:
+    """What compaction needs of the committed context: terms by IRI, each term's coerced type, the prefixes."""
+
+    #: property IRI -> (context term, the term's @type: "@id", a datatype IRI, or None)
+    properties: dict[str, tuple[str, str | None]]
+    #: class IRI -> context term
+    classes: dict[str, str]
+    #: (namespace, prefix), longest namespace first
+    prefixes: tuple[tuple[str, str], ...]
+
+    def iri(self, value: str) -> str:
+        """`value` as a CURIE of the context's prefixes (trial:NCT00465816/arm/1), else in full."""
+        for namespace, prefix in self.prefixes:
+            local = value[len(namespace) :]
+            if value.startswith(namespace) and local and not local.startswith("//"):
+                return f"{prefix}:{local}"
+        return value
+
+    def value(self, coerced: str | None, value: dict[str, str]) -> Any:
+        """One value object in its shortest form under a term whose @type is `coerced` (JSON-LD 1.1 compaction)."""
+        if "@id" in value:
+            return self.iri(value["@id"]) if coerced == "@id" else {"@id": self.iri(value["@id"])}
+        if "@language" in value:
+            return value
+        datatype = value.get("@type")
+        if datatype == coerced or (datatype in (None, _XSD_STRING) and coerced is None):
+            return value["@value"]
+        return {"@value": value["@value"], "@type": self.iri(datatype or _XSD_STRING)}
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+@functools.cache
+def _compactor() -> _Compactor:
     ctx = context()["@context"]
-    prefixes = {k for k, v in ctx.items() if isinstance(v, str) and v.endswith(("/", "#"))}
+    prefixes = {k: v for k, v in ctx.items() if isinstance(v, str) and v.endswith(("/", "#"))}
 
     def expand(curie: str) -> str:
-        return ids.converter().expand(curie) or curie
+        prefix, _, local = curie.partition(":")
+        return prefixes[prefix] + local if prefix in prefixes else curie
 
-    properties: dict[str, str] = {}
+    properties: dict[str, tuple[str, str | None]] = {}
     classes: dict[str, str] = {}
     for term, definition in ctx.items():
         if term.startswith("@") or term in prefixes:
             continue
         if isinstance(definition, dict):
-            properties[expand(definition["@id"])] = term
+            coerced = definition.get("@type")
+            properties[expand(definition["@id"])] = (term, coerced if coerced in (None, "@id") else expand(coerced))
         elif isinstance(definition, str):
-            full = expand(definition)
-            (classes if term[:1].isupper() else properties)[full] = term
-    return properties, classes
-
-
-_TERMS: tuple[dict[str, str], dict[str, str]] | None = None
+            if term[:1].isupper():
+                classes[expand(definition)] = term
+            else:
+                properties[expand(definition)] = (term, None)
+    ordered = tuple(sorted(((ns, p) for p, ns in prefixes.items()), key=lambda item: (-len(item[0]), item[1])))
+    return _Compactor(properties, classes, ordered)
 
 
 def jsonld_nodes(triples: Iterable[ox.Triple]) -> list[str]:
-    """One JSON-LD node object per subject, as canonical JSON lines, keys compacted to the context's terms.
+    """One JSON-LD node object per subject, as canonical JSON lines, compacted with the committed context.
 
-    Oxigraph writes expanded JSON-LD (full IRIs, explicit value objects). Replacing a property IRI
-    by the context term defined for it, and rdf:type by @type, keeps the meaning: value objects are
-    never coerced, and the context defines no containers.
+    Oxigraph writes expanded JSON-LD (full IRIs, explicit value objects). This is JSON-LD 1.1
+    compaction against the shipped context, done per node so it streams: property IRIs become the
+    context's terms, rdf:type becomes @type with class terms, IRIs become CURIEs of the context's
+    prefixes, and a value whose datatype (or @id) is the one its term declares is written bare.
+    pyld's expansion of the result gives back exactly Oxigraph's triples (tests/store/test_export.py).
     """
-    global _TERMS
-    if _TERMS is None:
-        _TERMS = _terms()
-    properties, classes = _TERMS
+    compactor = _compactor()
     expanded = json.loads(serialize_bytes(sorted(triples, key=str), ox.RdfFormat.JSON_LD))
     if isinstance(expanded, dict):
         expanded = expanded.get("@graph", [expanded])
@@ -153,12 +216,16 @@ def jsonld_nodes(triples: Iterable[ox.Triple]) -> list[str]:
     for node in expanded:
         out: dict[str, Any] = {}
         for key, values in node.items():
-            if key == _RDF_TYPE:
-                out["@type"] = _one_or_list(sorted({classes.get(v["@id"], v["@id"]) for v in values}))
+            if key in (_RDF_TYPE, "@type"):
+                types = [v["@id"] if isinstance(v, dict) else v for v in values]
+                out["@type"] = _one_or_list(sorted({compactor.classes.get(t) or compactor.iri(t) for t in types}))
+            elif key == "@id":
+                out["@id"] = compactor.iri(values)
             elif key.startswith("@"):
                 out[key] = values
             else:
-                out[properties.get(key, key)] = _one_or_list(sorted(values, key=_value_key))
+                term, coerced = compactor.properties.get(key, (compactor.iri(key), None))
+                out[term] = _one_or_list([compactor.value(coerced, v) for v in sorted(values, key=_value_key)])
         lines.append(json.dumps(out, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
     return sorted(lines)
 
