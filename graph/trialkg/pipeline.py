@@ -6,6 +6,8 @@ report names the file and the problem.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import glob
 import json
 import os
@@ -36,6 +38,8 @@ from trialkg.validate import report as validation_report
 from trialkg.validate.results import TrialResult, is_violation, sort_key
 
 REPORT_FILE = "build-report.json"
+#: Held (flock) by the build writing into an output folder; a second build into it is refused.
+LOCK_FILE = ".trialkg-build.lock"
 CONFLICTS_FILE = "conflicts.json"
 SHACL_REPORT_FILE = "validation-report.ttl"
 
@@ -87,8 +91,11 @@ class BuildReport:
 
     @property
     def exit_code(self) -> int:
-        """0 all read and conforming; 1 a document failed or the data does not conform."""
-        return 0 if self.conforms and not self.failed else 1
+        """0 all read and conforming; 1 a document failed, nothing was read or the data does not conform."""
+        return 0 if self.conforms and not self.failed and not self.kept_previous else 1
+
+    #: True when no trial was read: nothing was published and the previous output is untouched.
+    kept_previous: bool = False
 
     def summary(self) -> str:
         verdict = "conforms" if self.conforms else "does NOT conform"
@@ -185,39 +192,96 @@ def build_documents(
     processes; fragments are joined in input order, so the output is the same bytes whatever the
     number of workers. Memory is bounded by a document's trials in flight, not by the input size.
     """
+    refuse_nothing_to_read(paths, missing)
     report = BuildReport(documents=list(missing))
     mesh_path = str(mesh) if mesh else None
     lexicon_with_mesh(mesh_path)  # a bad MeSH file fails the build here, once, not in every document
     wanted = [f for f in export.FORMATS if f in set(formats)]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(out_dir)
-    work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
-    staged = work / "staged"  # every output is made here, then published by rename in one short loop
-    staged.mkdir()
-    try:
-        stems = [work / f"{n:07d}" for n in range(len(paths))]
-        # N-Quads fragments are always written: the store is loaded from them.
-        written_formats = tuple(dict.fromkeys(["nq", *wanted]))
-        tasks = [(path, stem, written_formats, mesh_path) for path, stem in zip(paths, stems, strict=True)]
-        clock = _Clock(report.timings)
-        for doc, results in _read_all(tasks, jobs):
-            report.documents.append(doc)
-            report.shacl.extend(results)
-            if progress:
-                progress(doc)
-        clock.lap("read, map, validate, serialise")
-        exports = _write_exports(stems, staged, wanted, shard_size, clock)
-        nquads = [p for p in exports if p.suffix == ".nq"] or [_joined_nquads(stems, work)]
-        report.conflicts = _load_store(staged / STORE_DIR, nquads)
-        clock.lap("store load + merge check")
-        report.documents.sort(key=lambda d: d.file)
-        report.shacl = sorted(set(report.shacl), key=lambda r: (r.trial, r.source, *sort_key(r.result)))
-        _write_reports(report, staged)
-        report.written = _publish(staged, out_dir, [p.name for p in exports])
-        clock.lap("reports")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    with output_lock(out_dir), output_errors(out_dir):
+        _remove_leftovers(out_dir)
+        work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
+        staged = work / "staged"  # every output is made here, then published by rename in one short loop
+        staged.mkdir()
+        try:
+            stems = [work / f"{n:07d}" for n in range(len(paths))]
+            # N-Quads fragments are always written: the store is loaded from them.
+            written_formats = tuple(dict.fromkeys(["nq", *wanted]))
+            tasks = [(path, stem, written_formats, mesh_path) for path, stem in zip(paths, stems, strict=True)]
+            clock = _Clock(report.timings)
+            for doc, results in _read_all(tasks, jobs):
+                report.documents.append(doc)
+                report.shacl.extend(results)
+                if progress:
+                    progress(doc)
+            clock.lap("read, map, validate, serialise")
+            report.documents.sort(key=lambda d: d.file)
+            if report.trial_count == 0:  # nothing read: a good previous graph is never replaced by an empty one
+                report.kept_previous = True
+                return report
+            exports = _write_exports(stems, staged, wanted, shard_size, clock)
+            nquads = [p for p in exports if p.suffix == ".nq"] or [_joined_nquads(stems, work)]
+            report.conflicts = _load_store(staged / STORE_DIR, nquads)
+            clock.lap("store load + merge check")
+            report.shacl = sorted(set(report.shacl), key=lambda r: (r.trial, r.source, *sort_key(r.result)))
+            _write_reports(report, staged)
+            report.written = _publish(staged, out_dir, [p.name for p in exports])
+            clock.lap("reports")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     return report
+
+
+class OutputWriteError(TrialkgError):
+    """The build cannot write its output (read-only folder, disk full): fatal, and the previous output is kept."""
+
+
+def refuse_nothing_to_read(paths: Sequence[Path], missing: Sequence[DocumentReport]) -> None:
+    """A mistyped path, or inputs that hold no file, fail before any work (and the previous output stays)."""
+    if missing:
+        raise TrialkgError("; ".join(str(d.error) for d in missing) + " (nothing built; the previous output is kept)")
+    if not paths:
+        raise TrialkgError("the inputs hold no document to read (nothing built; the previous output is kept)")
+
+
+@contextlib.contextmanager
+def output_lock(out_dir: Path) -> Iterator[None]:
+    """One build at a time writes into `out_dir`: a second one is refused while the first holds the lock.
+
+    An flock on a file in the folder: the kernel drops it when the holder exits, even by kill -9,
+    so a crashed build never leaves the folder locked.
+    """
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(out_dir / LOCK_FILE, "a+", encoding="utf-8")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise OutputWriteError(f"{out_dir}: cannot write into the output folder ({exc.strerror or exc})") from exc
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise TrialkgError(
+                f"{out_dir}: another build ({holder}) is writing into this folder; wait for it to finish "
+                "or give another --out"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        yield
+
+
+@contextlib.contextmanager
+def output_errors(out_dir: Path) -> Iterator[None]:
+    """A write that fails (disk full, read-only, quota) ends the build with one line; nothing is published."""
+    try:
+        yield
+    except OSError as exc:
+        where = f" at {exc.filename}" if exc.filename else ""
+        raise OutputWriteError(
+            f"{out_dir}: cannot write the build{where} ({exc.strerror or exc}); the previous output is kept"
+        ) from exc
 
 
 def _publish(staged: Path, out_dir: Path, exports: Sequence[str]) -> list[Path]:
@@ -297,7 +361,8 @@ def read_document(task: Task) -> DocumentResult:
     lexicon = lexicon_with_mesh(mesh_path)  # cached per process
     doc = DocumentReport(file=str(path))
     results: list[TrialResult] = []
-    out = export.DocumentFragments(stem, formats)
+    with _fragment_errors(stem):
+        out = export.DocumentFragments(stem, formats)
     batch: list[tuple[MappedTrial, list[ox.Quad]]] = []
 
     def flush() -> None:
@@ -306,8 +371,9 @@ def read_document(task: Task) -> DocumentResult:
         if taken:
             trials = [(str(mapped.trial_iri), mapped.triples, statements) for mapped, statements in taken]
             results.extend(compiled_shapes.validate_batch(trials, path.name))
-            for mapped, statements in taken:
-                out.add_trial(str(mapped.trial_iri), statements)
+            with _fragment_errors(stem):
+                for mapped, statements in taken:
+                    out.add_trial(str(mapped.trial_iri), statements)
 
     try:
         for trial in parse_file(path):
@@ -323,6 +389,10 @@ def read_document(task: Task) -> DocumentResult:
             doc.warnings.extend(f"{path}: {warning}" for warning in trial.warnings)
             if len(batch) >= BATCH_SIZE:
                 flush()
+    except OutputWriteError:
+        with contextlib.suppress(OSError):
+            out.close()
+        raise
     except TrialkgError as exc:
         doc.error = str(exc)
     except Exception as exc:  # noqa: BLE001 - one document's bug must not end the build
@@ -330,8 +400,21 @@ def read_document(task: Task) -> DocumentResult:
     try:
         flush()  # the trials read before an error are kept
     finally:
-        out.close()
+        with _fragment_errors(stem):
+            out.close()
     return doc, results
+
+
+@contextlib.contextmanager
+def _fragment_errors(stem: Path) -> Iterator[None]:
+    """A fragment that cannot be written (disk full) ends the build, not only this document."""
+    try:
+        yield
+    except OSError as exc:
+        raise OutputWriteError(
+            f"{stem.parent.parent}: cannot write the build's work files ({exc.strerror or exc}); "
+            "the previous output is kept"
+        ) from exc
 
 
 def find_conflicts(store: ox.Store) -> list[dict[str, Any]]:

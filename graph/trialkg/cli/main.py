@@ -89,7 +89,10 @@ def build(
         )  # fmt: skip
     elapsed = time.perf_counter() - started
     if as_json:
-        print_json({**report.to_json(), "written": [str(p) for p in report.written], "timings": report.timings})
+        print_json({
+            **report.to_json(), "written": [str(p) for p in report.written], "kept_previous": report.kept_previous,
+            "timings": report.timings,
+        })  # fmt: skip
     else:
         listed = verbose or len(report.documents) <= 50
         for doc in report.documents:
@@ -111,7 +114,10 @@ def build(
                 f"merged {len(report.conflicts)} trials read from several documents; "
                 f"{len(with_conflicts)} with conflicting values (see {out_dir / 'conflicts.json'})"
             )
-        click.echo("wrote " + ", ".join(str(p) for p in report.written))
+        if report.kept_previous:
+            click.echo(f"no trial was read: nothing written, the previous output in {out_dir} is kept", err=True)
+        else:
+            click.echo("wrote " + ", ".join(str(p) for p in report.written))
     sys.exit(report.exit_code)
 
 
