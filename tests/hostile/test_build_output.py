@@ -15,7 +15,6 @@ import pytest
 from click.testing import CliRunner, Result
 from testdata import DATA, SEEDS
 from trialkg.cli.main import main
-from trialkg.pipeline import LOCK_FILE, output_lock
 
 GOOD = DATA / "ctgov" / "NCT02063061.json"
 BIG = Path("/work/shared/ctgov/ctgov_v2_dtx_userzetsu/ctg-studies.json")
@@ -33,7 +32,7 @@ def good_build(out: Path) -> dict[str, bytes]:
 
 
 def snapshot(out: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p.name != LOCK_FILE}
+    return {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and not p.name.startswith(".")}
 
 
 def trial_count(out: Path) -> int:
@@ -54,6 +53,8 @@ def one_error_line(result: Result) -> str:
 
 
 def test_a_second_build_into_a_locked_folder_is_refused_and_the_first_is_kept(tmp_path: Path) -> None:
+    from trialkg.pipeline import output_lock  # (here: the code before issue 17 had no lock at all)
+
     out = tmp_path / "out"
     before = good_build(out)
     with output_lock(out):  # as a build in another process holds it

@@ -287,9 +287,14 @@ def validate(files: tuple[Path, ...], engine: str, graph_dir: Path, as_json: boo
               help="Query this SPARQL endpoint (e.g. `trialkg serve`'s) instead of the built graph.")  # fmt: skip
 @click.option("--update", "allow_update", is_flag=True,
               help="Allow a SPARQL update (INSERT/DELETE/...) and persist it; refused without this flag.")  # fmt: skip
+@click.option("--allow-service", is_flag=True,
+              help="Allow SERVICE (a federated query: the query engine fetches the URLs it names); refused without "
+              "this flag.")  # fmt: skip
 @json_option
 @errors_exit_2
-def query(query: str, graph_dir: Path, endpoint: str | None, allow_update: bool, as_json: bool) -> None:
+def query(
+    query: str, graph_dir: Path, endpoint: str | None, allow_update: bool, allow_service: bool, as_json: bool
+) -> None:
     """Run a SPARQL query (text, or a .rq file) over the built graph (all named graphs as one). Read-only
     unless --update is given (with --endpoint, give the store's update URL then)."""
     from trialkg.store import sparql
@@ -304,7 +309,11 @@ def query(query: str, graph_dir: Path, endpoint: str | None, allow_update: bool,
             written = sparql.update_local(graph_dir, text)
             click.echo("update applied; rewrote " + (", ".join(map(str, written)) or "nothing"))
         return
-    result = sparql.run_remote(endpoint, text) if endpoint else sparql.run_local(graph_dir, text)
+    result = (
+        sparql.run_remote(endpoint, text, allow_service=allow_service)
+        if endpoint
+        else sparql.run_local(graph_dir, text, allow_service=allow_service)
+    )
     if isinstance(result, ox.QueryBoolean):
         click.echo(json.dumps({"head": {}, "boolean": bool(result)}) if as_json else str(bool(result)).lower())
     elif isinstance(result, ox.QuerySolutions):
