@@ -7,11 +7,13 @@ report names the file and the problem.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import glob
 import json
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -38,8 +40,6 @@ from trialkg.validate import report as validation_report
 from trialkg.validate.results import TrialResult, is_violation, sort_key
 
 REPORT_FILE = "build-report.json"
-#: Held (flock) by the build writing into an output folder; a second build into it is refused.
-LOCK_FILE = ".trialkg-build.lock"
 CONFLICTS_FILE = "conflicts.json"
 SHACL_REPORT_FILE = "validation-report.ttl"
 
@@ -129,6 +129,8 @@ def expand_inputs(inputs: Sequence[str]) -> tuple[list[Path], list[DocumentRepor
         path = Path(item)
         if path.is_file():
             files[path] = None
+        elif kind := special_file(path):
+            missing.append(DocumentReport(file=item, error=f"{item}: {kind}, not a document"))
         elif path.is_dir():
             files.update(dict.fromkeys(_documents_under(path)))
         else:
@@ -144,9 +146,35 @@ def expand_inputs(inputs: Sequence[str]) -> tuple[list[Path], list[DocumentRepor
 
 
 def _documents_under(folder: Path) -> Iterator[Path]:
+    """Files under `folder`, and the special files there (named as such when the build reaches them)."""
     for p in sorted(folder.rglob("*")):
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts):
+        if (p.is_file() or special_file(p)) and not any(part.startswith(".") for part in p.relative_to(folder).parts):
             yield p
+
+
+def special_file(path: Path) -> str | None:
+    """What `path` is when it is no regular file or folder a build can read (None: a file, a folder or nothing).
+
+    A FIFO would block the build forever, /dev/zero never ends; a symlink loop or a dangling link reads as missing.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if not path.is_symlink():
+            return None
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link loop"
+        return f"a symbolic link to {os.readlink(path)!r}, which does not exist"
+    for test, kind in (
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            target = f" (a link to {os.readlink(path)})" if path.is_symlink() else ""
+            return kind + target
+    return None
 
 
 def resolve_inputs(inputs: Sequence[str]) -> tuple[list[Path], list[DocumentReport]]:
@@ -192,6 +220,7 @@ def build_documents(
     processes; fragments are joined in input order, so the output is the same bytes whatever the
     number of workers. Memory is bounded by a document's trials in flight, not by the input size.
     """
+    paths = outside_output(paths, out_dir)
     refuse_nothing_to_read(paths, missing)
     report = BuildReport(documents=list(missing))
     mesh_path = str(mesh) if mesh else None
@@ -235,6 +264,12 @@ class OutputWriteError(TrialkgError):
     """The build cannot write its output (read-only folder, disk full): fatal, and the previous output is kept."""
 
 
+def outside_output(paths: Sequence[Path], out_dir: Path) -> list[Path]:
+    """`paths` without the files under `out_dir`: an output folder inside an input folder is not read back."""
+    out = out_dir.resolve()
+    return [p for p in paths if not p.resolve().is_relative_to(out)]
+
+
 def refuse_nothing_to_read(paths: Sequence[Path], missing: Sequence[DocumentReport]) -> None:
     """A mistyped path, or inputs that hold no file, fail before any work (and the previous output stays)."""
     if missing:
@@ -247,29 +282,24 @@ def refuse_nothing_to_read(paths: Sequence[Path], missing: Sequence[DocumentRepo
 def output_lock(out_dir: Path) -> Iterator[None]:
     """One build at a time writes into `out_dir`: a second one is refused while the first holds the lock.
 
-    An flock on a file in the folder: the kernel drops it when the holder exits, even by kill -9,
-    so a crashed build never leaves the folder locked.
+    An flock on the folder itself (no lock file is left behind): the kernel drops it when the holder
+    exits, even by kill -9, so a crashed build never leaves the folder locked.
     """
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(out_dir / LOCK_FILE, "a+", encoding="utf-8")  # noqa: SIM115 (closed below)
+        fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as exc:
         raise OutputWriteError(f"{out_dir}: cannot write into the output folder ({exc.strerror or exc})") from exc
-    with handle:
+    try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
             raise TrialkgError(
-                f"{out_dir}: another build ({holder}) is writing into this folder; wait for it to finish "
-                "or give another --out"
+                f"{out_dir}: another build is writing into this folder; wait for it to finish or give another --out"
             ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}\n")
-        handle.flush()
         yield
+    finally:
+        os.close(fd)  # closing the last descriptor releases the lock
 
 
 @contextlib.contextmanager
@@ -360,6 +390,9 @@ def read_document(task: Task) -> DocumentResult:
     path, stem, formats, mesh_path = task
     lexicon = lexicon_with_mesh(mesh_path)  # cached per process
     doc = DocumentReport(file=str(path))
+    if kind := special_file(path):  # found in a folder: reported, never opened (a FIFO would block)
+        doc.error = f"{path}: {kind}, not a document (skipped)"
+        return doc, []
     results: list[TrialResult] = []
     with _fragment_errors(stem):
         out = export.DocumentFragments(stem, formats)

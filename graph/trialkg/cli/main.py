@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import time
@@ -15,7 +16,7 @@ from tqdm import tqdm
 
 from trialkg import __version__
 from trialkg.apps.related import DEFAULT_SCORER, RELATED_GRAPH, SCORERS, related, write_related_exports, write_relations
-from trialkg.cli.common import DEFAULT_OUT, errors_exit_2, graph_option, json_option, print_json
+from trialkg.cli.common import DEFAULT_OUT, errors_exit_2, graph_option, json_option, one_line, print_json
 from trialkg.cli.load import load_command
 from trialkg.cli.serve import serve_command
 from trialkg.errors import TrialkgError
@@ -97,11 +98,18 @@ def build(
         listed = verbose or len(report.documents) <= 50
         for doc in report.documents:
             for problem in [doc.error] if doc.error else doc.record_errors:
-                click.echo(f"FAILED  {problem}", err=True)
+                click.echo(f"FAILED  {one_line(problem)}", err=True)
             for warning in doc.warnings:
-                click.echo(f"warning {warning}", err=True)
-            if not doc.error and listed:
-                click.echo(f"ok      {doc.file} [{doc.format}] {len(doc.trials)} trial(s), {doc.triples} triples")
+                click.echo(f"warning {one_line(warning)}", err=True)
+            if not doc.error and not doc.trials and doc.record_errors:  # e.g. a zip whose every member failed
+                if len(doc.record_errors) > 1:
+                    click.echo(
+                        f"FAILED  {one_line(doc.file)}: no trial read, all {len(doc.record_errors)} failed", err=True
+                    )
+            elif not doc.error and listed:
+                click.echo(
+                    f"ok      {one_line(doc.file)} [{doc.format}] {len(doc.trials)} trial(s), {doc.triples} triples"
+                )
         triples = sum(d.triples for d in report.documents)
         click.echo(
             f"{len(report.documents)} documents, {report.trial_count} trials, {triples} triples, "
@@ -132,7 +140,8 @@ def list_command(graph_dir: Path, as_json: bool) -> None:
         print_json(trials)
         return
     for t in trials:
-        click.echo(f"{t['nct_id'] or '-':12} {t['brief_title'] or '(no title)'}  [{', '.join(t['sources'])}]")
+        title, sources = one_line(t["brief_title"] or "(no title)"), one_line(", ".join(t["sources"]))
+        click.echo(f"{t['nct_id'] or '-':12} {title}  [{sources}]")
         if not t["nct_id"]:
             click.echo(f"{'':12} id: {t['id']}")
 
@@ -203,8 +212,8 @@ def related_command(ident: str | None, top: int, scorer: str, all_trials: bool, 
             f"{ident}: no other trial in the graph shares a condition, intervention, sponsor, paper, site or title word"
         )
     for r in ranking:
-        click.echo(f"{r.rank:>2}. {r.nct_id or r.id}  score {r.score:.3f}  {r.brief_title or '(no title)'}")
-        reasons = "; ".join(f"{s.kind.replace('_', ' ')}: {s.label}" for s in r.shared[:8])
+        click.echo(f"{r.rank:>2}. {r.nct_id or r.id}  score {r.score:.3f}  {one_line(r.brief_title or '(no title)')}")
+        reasons = one_line("; ".join(f"{s.kind.replace('_', ' ')}: {s.label}" for s in r.shared[:8]))
         more = f"; +{len(r.shared) - 8} more" if len(r.shared) > 8 else ""
         click.echo(f"    shares {reasons}{more}")
 
@@ -231,8 +240,16 @@ def plot(ident: str, top: int, scorer: str, out_path: Path | None, graph_dir: Pa
 # ---------------------------------------------------------------- match (issue 7: criteria constraints)
 
 
+def _finite(value: float | None) -> float | None:
+    """click's FloatRange lets nan through (every comparison with it is false)."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of years")
+    return value
+
+
 @main.command(name="match")
-@click.option("--age", type=click.FloatRange(min=0, max=130), default=None, help="The patient's age in years.")
+@click.option("--age", type=click.FloatRange(min=0, max=130), default=None, callback=lambda ctx, param, v: _finite(v),
+              help="The patient's age in years.")  # fmt: skip
 @click.option("--sex", type=click.Choice(["female", "male"], case_sensitive=False), default=None)
 @click.option("--condition", "conditions", multiple=True,
               help="A condition the patient has (repeatable); only trials studying it are listed.")  # fmt: skip
@@ -259,9 +276,9 @@ def match_command(
     if not results:
         click.echo("no trial in the graph matches (try --all to see the excluding criteria)")
     for r in results:
-        click.echo(f"{r.verdict.value:9} {r.nct_id or r.id}  {r.brief_title or '(no title)'}")
+        click.echo(f"{r.verdict.value:9} {r.nct_id or r.id}  {one_line(r.brief_title or '(no title)')}")
         for text in r.because:
-            click.echo(f"    {'excluded by' if r.verdict is Verdict.EXCLUDED else 'meets'}: {text}")
+            click.echo(f"    {'excluded by' if r.verdict is Verdict.EXCLUDED else 'meets'}: {one_line(text)}")
         if r.not_judged:
             click.echo(f"    not judged: {len(r.not_judged)} criteria (the profile does not say)")
 

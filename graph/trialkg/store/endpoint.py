@@ -177,8 +177,8 @@ class _ProxyHandler(BaseHTTPRequestHandler):
     server_version = "trialkg-serve"
 
     def setup(self) -> None:
-        self.timeout = self.server.idle_timeout_s  # a silent client is dropped, not kept forever
         super().setup()
+        self.connection.settimeout(self.server.idle_timeout_s)  # a silent client is dropped, not kept forever
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class names it so)
         sys.stderr.write(f"{self.address_string()} {format % args}\n")

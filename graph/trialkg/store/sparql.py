@@ -62,8 +62,10 @@ _SERVICE_SCAN = re.compile(
 def uses_service(text: str) -> bool:
     """Whether a query text holds a SERVICE pattern (federated query), codepoint escapes and all.
 
-    >>> uses_service('SELECT ?service { ?service <urn:p> "SERVICE" }'), uses_service("select * { service <http://x/> {} }")
-    (False, True)
+    >>> uses_service('SELECT ?service { ?service <urn:p> "SERVICE" }')
+    False
+    >>> uses_service("select * { service <http://x/> {} }")
+    True
     """
     text = _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
     return any(m.group(1) for m in _SERVICE_SCAN.finditer(text))
@@ -162,9 +164,7 @@ def _post(endpoint: str, field: str, text: str, accept: str) -> tuple[str, bytes
         raise TrialkgError(f"cannot reach {endpoint}: {getattr(exc, 'reason', exc)}") from exc
 
 
-def run_remote(
-    endpoint: str, text: str, *, allow_service: bool = False
-) -> ox.QuerySolutions | ox.QueryBoolean | bytes:
+def run_remote(endpoint: str, text: str, *, allow_service: bool = False) -> ox.QuerySolutions | ox.QueryBoolean | bytes:
     """Answer a read-only query at a SPARQL 1.1 Protocol endpoint: parsed results, or N-Triples bytes."""
     refuse_update(text, where=endpoint)
     if not allow_service:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +132,7 @@ def _jsonld_graph(path: Path) -> rdflib.Graph:
     return rdflib.Graph().parse(data=json.dumps(doc), format="json-ld", publicID=path.resolve().as_uri())
 
 
-def _remote_contexts(node: Any) -> Iterable[str]:
+def _remote_contexts(node: Any) -> Iterator[str]:
     """Every context reference that is not inline: a string in @context (alone or in a list), or an @import."""
     stack = [node]
     while stack:
