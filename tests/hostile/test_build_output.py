@@ -12,41 +12,14 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from testdata import DATA, SEEDS
-from trialkg.cli.main import main
+from hostile_kit import GOOD, cli, good_build, listed, one_error_line, snapshot
+from testdata import SEEDS
 
-GOOD = DATA / "ctgov" / "NCT02063061.json"
 BIG = Path("/work/shared/ctgov/ctgov_v2_dtx_userzetsu/ctg-studies.json")
 
 
-def cli(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-def good_build(out: Path) -> dict[str, bytes]:
-    """Build the seeds into `out`; returns every output file's bytes (to show later that nothing changed)."""
-    result = cli("build", *map(str, SEEDS), "--out", str(out), "--jobs", "1")
-    assert result.exit_code == 0, result.stderr
-    return snapshot(out)
-
-
-def snapshot(out: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and not p.name.startswith(".")}
-
-
 def trial_count(out: Path) -> int:
-    result = cli("list", "--graph", str(out), "--json")
-    assert result.exit_code == 0, result.stderr
-    return len(json.loads(result.stdout))
-
-
-def one_error_line(result: Result) -> str:
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert len(lines) == 1, result.stderr
-    return lines[0]
+    return len(listed(out))
 
 
 # -- item 1: one build at a time into a folder
