@@ -266,8 +266,8 @@ class OutputWriteError(TrialkgError):
 
 def outside_output(paths: Sequence[Path], out_dir: Path) -> list[Path]:
     """`paths` without the files under `out_dir`: an output folder inside an input folder is not read back."""
-    out = out_dir.resolve()
-    return [p for p in paths if not p.resolve().is_relative_to(out)]
+    out = Path(os.path.realpath(out_dir))
+    return [p for p in paths if not Path(os.path.realpath(p)).is_relative_to(out)]  # realpath: loops do not raise
 
 
 def refuse_nothing_to_read(paths: Sequence[Path], missing: Sequence[DocumentReport]) -> None:
