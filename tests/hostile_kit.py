@@ -1,4 +1,4 @@
-"""What the hostile tests (tests/hostile/, issue 17) share: running the CLI, its one error line, a good build to keep."""
+"""What the hostile tests (tests/hostile/, issue 17) share: the CLI, its one error line, a good build to keep."""
 
 from __future__ import annotations
 

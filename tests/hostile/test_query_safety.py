@@ -60,7 +60,7 @@ def test_the_library_refuses_service_too(sample_build: Path) -> None:
         ("SELECT * { ?s ?p 'a\\'' . SERVICE <http://x/> { } }", True),
         ("SELECT * { \\u0053ERVICE <http://x/> { } }", True),
         ("SELECT ?service { ?service ?p ?o }", False),
-        ("SELECT * { ?s <http://e/SERVICE> 'SERVICE', \"\"\"a\nSERVICE <x> {}\"\"\" }", False),
+        ('SELECT * { ?s <http://e/SERVICE> \'SERVICE\', """a\nSERVICE <x> {}""" }', False),
         ("PREFIX ex: <http://e/> SELECT * { ?s ex:service ?o } # SERVICE <x> { }", False),
     ],
 )

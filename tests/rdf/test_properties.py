@@ -230,11 +230,7 @@ def _key(name: str) -> str:
 
 #: Names with signs (issue 17, item 8: "HER2+ Breast Cancer" and "HER2- Breast Cancer" shared a node).
 signed_names = st.from_regex(r"[A-Za-z0-9]{1,6}[+\-]{0,2}( [A-Za-z0-9]{1,6}[+\-]{0,2}){0,3}", fullmatch=True)
-names = (
-    st.text(min_size=1, max_size=200)
-    | st.from_regex(r"[A-Za-z0-9 ,.\-]{100,200}", fullmatch=True)
-    | signed_names
-)
+names = st.text(min_size=1, max_size=200) | st.from_regex(r"[A-Za-z0-9 ,.\-]{100,200}", fullmatch=True) | signed_names
 
 
 @settings(max_examples=examples(200), deadline=None)
