@@ -14,8 +14,8 @@ from functools import cache
 
 import curies
 
-#: An NCT id as the registry writes it: "NCT" and eight digits.
-NCT_PATTERN = r"NCT\d{8}"
+#: An NCT id as the registry writes it: "NCT" and eight ASCII digits (\d would take "８", U+FF18, too).
+NCT_PATTERN = r"NCT[0-9]{8}"
 _NCT = re.compile(NCT_PATTERN)
 #: NCT ids inside running text.
 NCT_IN_TEXT = re.compile(rf"\b{NCT_PATTERN}\b")
@@ -30,7 +30,7 @@ def is_nct_id(text: str) -> bool:
 
 # ---------------------------------------------------------------------------------------------- MeSH
 
-_MESH_UI = re.compile(r"([DCQ])(\d{6}|\d{9})")
+_MESH_UI = re.compile(r"([DCQ])([0-9]{6}|[0-9]{9})")
 #: NLM lengthened descriptor UIs from 7 to 10 characters in late 2013, continuing the numbering;
 #: no 7-character descriptor UI goes beyond this number.
 _LAST_SHORT_MESH_UI = 66999

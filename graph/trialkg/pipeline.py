@@ -6,11 +6,15 @@ report names the file and the problem.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import fnmatch
 import glob
 import json
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -102,8 +106,11 @@ class BuildReport:
 
     @property
     def exit_code(self) -> int:
-        """0 all read and conforming; 1 a document failed or the data does not conform."""
-        return 0 if self.conforms and not self.failed else 1
+        """0 all read and conforming; 1 a document failed, nothing was read or the data does not conform."""
+        return 0 if self.conforms and not self.failed and not self.kept_previous else 1
+
+    #: True when no trial was read: nothing was published and the previous output is untouched.
+    kept_previous: bool = False
 
     def summary(self) -> str:
         verdict = "conforms" if self.conforms else "does NOT conform"
@@ -148,6 +155,8 @@ def expand_inputs(
         path = Path(item)
         if path.is_file():
             files[path] = None
+        elif kind := special_file(path):
+            reports.append(DocumentReport(file=item, error=f"{item}: {kind}, not a document"))
         elif path.is_dir():
             found.update((p, p.relative_to(path).as_posix()) for p in _documents_under(path))
         else:
@@ -161,6 +170,9 @@ def expand_inputs(
                 reports.append(DocumentReport(file=item, error=f"{item}: no such file, folder or matching glob"))
     for p, relative in found.items():
         if p in files or not _selected(relative, include, exclude):
+            continue
+        if special_file(p):  # never opened to sniff (a FIFO would block): read_document names what it is
+            files[p] = None
             continue
         reason = looks_like_trial_document(p)
         if reason is None:
@@ -189,9 +201,35 @@ def source_names(inputs: Sequence[str], paths: Sequence[Path]) -> dict[Path, str
 
 
 def _documents_under(folder: Path) -> Iterator[Path]:
+    """Files under `folder`, and the special files there (named as such when the build reaches them)."""
     for p in sorted(folder.rglob("*")):
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts):
+        if (p.is_file() or special_file(p)) and not any(part.startswith(".") for part in p.relative_to(folder).parts):
             yield p
+
+
+def special_file(path: Path) -> str | None:
+    """What `path` is when it is no regular file or folder a build can read (None: a file, a folder or nothing).
+
+    A FIFO would block the build forever, /dev/zero never ends; a symlink loop or a dangling link reads as missing.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if not path.is_symlink():
+            return None
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link loop"
+        return f"a symbolic link to {os.readlink(path)!r}, which does not exist"
+    for test, kind in (
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            target = f" (a link to {os.readlink(path)})" if path.is_symlink() else ""
+            return kind + target
+    return None
 
 
 def resolve_inputs(
@@ -241,44 +279,106 @@ def build_documents(
     number of workers. Memory is bounded by a document's trials in flight, not by the input size.
     `names`: how the documents are named in the graph (see `source_names`; default: their file names).
     """
+    paths = outside_output(paths, out_dir)
+    refuse_nothing_to_read(paths, missing)
     report = BuildReport(documents=list(missing))
     mesh_path = str(mesh) if mesh else None
     lexicon_with_mesh(mesh_path)  # a bad MeSH file fails the build here, once, not in every document
     wanted = [f for f in export.FORMATS if f in set(formats)]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(out_dir)
-    work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
-    staged = work / "staged"  # every output is made here, then published by rename in one short loop
-    staged.mkdir()
-    try:
-        stems = [work / f"{n:07d}" for n in range(len(paths))]  # document fragments, in input order
-        written_formats = tuple(wanted)  # (N-Triples fragments are always written: the N-Quads are joined from them)
-        tasks = [
-            (path, stem, written_formats, mesh_path, (names or {}).get(path, path.name))
-            for path, stem in zip(paths, stems, strict=True)
-        ]
-        clock = _Clock(report.timings)
-        for doc, results in _read_all(tasks, jobs):
-            report.documents.append(doc)
-            report.shacl.extend(results)
-            if progress:
-                progress(doc)
-        clock.lap("read, map, validate, serialise")
-        merged = _merge_multi_source(stems, work / "merged", written_formats)
-        stems.append(work / "merged")
-        clock.lap("merge multi-source trials")
-        exports = export.write_exports(stems, staged, wanted, merged=merged, shard_size=shard_size, lap=clock.lap)
-        nquads = [p for p in exports if p.suffix == ".nq"] or export.write_exports(stems, work, ["nq"], merged=merged)
-        report.conflicts, report.counts = load_store(staged / STORE_DIR, nquads, _conflicts_and_counts)
-        clock.lap("store load + merge check")
-        report.documents.sort(key=lambda d: d.file)
-        report.shacl = sorted(set(report.shacl), key=lambda r: (r.trial, r.source, *sort_key(r.result)))
-        _write_reports(report, staged)
-        report.written = _publish(staged, out_dir, [p.name for p in exports])
-        clock.lap("reports")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    with output_lock(out_dir), output_errors(out_dir):
+        _remove_leftovers(out_dir)
+        work = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
+        staged = work / "staged"  # every output is made here, then published by rename in one short loop
+        staged.mkdir()
+        try:
+            stems = [work / f"{n:07d}" for n in range(len(paths))]  # document fragments, in input order
+            written_formats = tuple(wanted)  # (N-Triples fragments are always written: the N-Quads join them)
+            tasks = [
+                (path, stem, written_formats, mesh_path, (names or {}).get(path, path.name))
+                for path, stem in zip(paths, stems, strict=True)
+            ]
+            clock = _Clock(report.timings)
+            for doc, results in _read_all(tasks, jobs):
+                report.documents.append(doc)
+                report.shacl.extend(results)
+                if progress:
+                    progress(doc)
+            clock.lap("read, map, validate, serialise")
+            report.documents.sort(key=lambda d: d.file)
+            if report.trial_count == 0:  # nothing read: a good previous graph is never replaced by an empty one
+                report.kept_previous = True
+                return report
+            merged = _merge_multi_source(stems, work / "merged", written_formats)
+            stems.append(work / "merged")
+            clock.lap("merge multi-source trials")
+            exports = export.write_exports(stems, staged, wanted, merged=merged, shard_size=shard_size, lap=clock.lap)
+            nquads = [p for p in exports if p.suffix == ".nq"] or export.write_exports(
+                stems, work, ["nq"], merged=merged
+            )
+            report.conflicts, report.counts = load_store(staged / STORE_DIR, nquads, _conflicts_and_counts)
+            clock.lap("store load + merge check")
+            report.shacl = sorted(set(report.shacl), key=lambda r: (r.trial, r.source, *sort_key(r.result)))
+            _write_reports(report, staged)
+            report.written = _publish(staged, out_dir, [p.name for p in exports])
+            clock.lap("reports")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     return report
+
+
+class OutputWriteError(TrialkgError):
+    """The build cannot write its output (read-only folder, disk full): fatal, and the previous output is kept."""
+
+
+def outside_output(paths: Sequence[Path], out_dir: Path) -> list[Path]:
+    """`paths` without the files under `out_dir`: an output folder inside an input folder is not read back."""
+    out = Path(os.path.realpath(out_dir))
+    return [p for p in paths if not Path(os.path.realpath(p)).is_relative_to(out)]  # realpath: loops do not raise
+
+
+def refuse_nothing_to_read(paths: Sequence[Path], missing: Sequence[DocumentReport]) -> None:
+    """A mistyped path, or inputs that hold no file, fail before any work (and the previous output stays)."""
+    unmatched = [d for d in missing if d.error]  # (files skipped as no trial documents are listed, not fatal)
+    if unmatched:
+        raise TrialkgError("; ".join(str(d.error) for d in unmatched) + " (nothing built; the previous output is kept)")
+    if not paths:
+        raise TrialkgError("the inputs hold no document to read (nothing built; the previous output is kept)")
+
+
+@contextlib.contextmanager
+def output_lock(out_dir: Path) -> Iterator[None]:
+    """One build at a time writes into `out_dir`: a second one is refused while the first holds the lock.
+
+    An flock on the folder itself (no lock file is left behind): the kernel drops it when the holder
+    exits, even by kill -9, so a crashed build never leaves the folder locked.
+    """
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        raise OutputWriteError(f"{out_dir}: cannot write into the output folder ({exc.strerror or exc})") from exc
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise TrialkgError(
+                f"{out_dir}: another build is writing into this folder; wait for it to finish or give another --out"
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # closing the last descriptor releases the lock
+
+
+@contextlib.contextmanager
+def output_errors(out_dir: Path) -> Iterator[None]:
+    """A write that fails (disk full, read-only, quota) ends the build with one line; nothing is published."""
+    try:
+        yield
+    except OSError as exc:
+        where = f" at {exc.filename}" if exc.filename else ""
+        raise OutputWriteError(
+            f"{out_dir}: cannot write the build{where} ({exc.strerror or exc}); the previous output is kept"
+        ) from exc
 
 
 def _publish(staged: Path, out_dir: Path, exports: Sequence[str]) -> list[Path]:
@@ -371,8 +471,12 @@ def read_document(task: Task) -> DocumentResult:
     path, stem, formats, mesh_path, name = task
     lexicon = lexicon_with_mesh(mesh_path)  # cached per process
     doc = DocumentReport(file=str(path))
+    if kind := special_file(path):  # found in a folder: reported, never opened (a FIFO would block)
+        doc.error = f"{path}: {kind}, not a document (skipped)"
+        return doc, []
     results: list[TrialResult] = []
-    out = export.DocumentFragments(stem, formats)
+    with _fragment_errors(stem):
+        out = export.DocumentFragments(stem, formats)
     batch: list[tuple[MappedTrial, list[ox.Quad]]] = []
 
     def flush() -> None:
@@ -381,8 +485,9 @@ def read_document(task: Task) -> DocumentResult:
         if taken:
             trials = [(str(mapped.trial_iri), mapped.triples, statements) for mapped, statements in taken]
             results.extend(compiled_shapes.validate_batch(trials, name))
-            for mapped, statements in taken:
-                out.add_trial(str(mapped.trial_iri), statements)
+            with _fragment_errors(stem):
+                for mapped, statements in taken:
+                    out.add_trial(str(mapped.trial_iri), statements)
 
     try:
         for trial in parse_file(path, name):
@@ -398,6 +503,10 @@ def read_document(task: Task) -> DocumentResult:
             doc.warnings.extend(f"{path}: {warning}" for warning in trial.warnings)
             if len(batch) >= BATCH_SIZE:
                 flush()
+    except OutputWriteError:
+        with contextlib.suppress(OSError):
+            out.close()
+        raise
     except TrialkgError as exc:
         doc.error = str(exc)
     except Exception as exc:  # noqa: BLE001 - one document's bug must not end the build
@@ -405,8 +514,21 @@ def read_document(task: Task) -> DocumentResult:
     try:
         flush()  # the trials read before an error are kept
     finally:
-        out.close()
+        with _fragment_errors(stem):
+            out.close()
     return doc, results
+
+
+@contextlib.contextmanager
+def _fragment_errors(stem: Path) -> Iterator[None]:
+    """A fragment that cannot be written (disk full) ends the build, not only this document."""
+    try:
+        yield
+    except OSError as exc:
+        raise OutputWriteError(
+            f"{stem.parent.parent}: cannot write the build's work files ({exc.strerror or exc}); "
+            "the previous output is kept"
+        ) from exc
 
 
 def find_conflicts(store: ox.Store) -> list[dict[str, Any]]:

@@ -215,16 +215,22 @@ def test_minted_iris_are_the_same_in_another_process(tmp_path_factory, generated
 
 
 def _key(name: str) -> str:
-    """The key a shared entity is identified by, written independently of iri.slug: letters and digits of
-    the accent-stripped, lower-cased name (Latin script), else the case-folded name itself."""
+    """The key a shared entity is identified by, written independently of iri.slug: the words (letters and
+    digits) of the accent-stripped, lower-cased name (Latin script) and its signs, every "+" and a "-" that
+    ends a word, read as "plus" and "minus" ("HER2+" is "HER2 plus", not "HER2-"; "C++" is not "C"); else
+    the case-folded name itself."""
     letters = [c for c in name if c.isalnum()]
     stripped = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
     if letters and all(unicodedata.normalize("NFKD", c).encode("ascii", "ignore") for c in letters):
-        return " ".join(re.findall(r"[a-z0-9]+", stripped.encode("ascii", "ignore").decode().lower()))
+        folded = stripped.encode("ascii", "ignore").decode().lower()
+        tokens = re.findall(r"[a-z0-9]+|\+|(?<=[a-z0-9])-(?![a-z0-9])", folded)
+        return " ".join({"+": "plus", "-": "minus"}.get(t, t) for t in tokens)
     return "#" + name.casefold().strip()
 
 
-names = st.text(min_size=1, max_size=200) | st.from_regex(r"[A-Za-z0-9 ,.\-]{100,200}", fullmatch=True)
+#: Names with signs (issue 17, item 8: "HER2+ Breast Cancer" and "HER2- Breast Cancer" shared a node).
+signed_names = st.from_regex(r"[A-Za-z0-9]{1,6}[+\-]{0,2}( [A-Za-z0-9]{1,6}[+\-]{0,2}){0,3}", fullmatch=True)
+names = st.text(min_size=1, max_size=200) | st.from_regex(r"[A-Za-z0-9 ,.\-]{100,200}", fullmatch=True) | signed_names
 
 
 @settings(max_examples=examples(200), deadline=None)
@@ -232,6 +238,17 @@ names = st.text(min_size=1, max_size=200) | st.from_regex(r"[A-Za-z0-9 ,.\-]{100
 def test_shared_entity_iris_are_distinct_for_distinct_keys(a, b):
     assume(_key(a) != _key(b))
     for mint in (iri.condition, iri.intervention_concept):
+        assert mint(a) != mint(b), (a, b)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(signed_names, st.sampled_from(["+", "-", "++", ""]), st.sampled_from(["+", "-", "++", ""]))
+def test_names_that_differ_only_in_their_signs_stay_apart(name, sign, other):
+    """One word's sign changed ("HER2+" / "HER2-" / "HER2"): a different meaning, a different node."""
+    first, *rest = name.split(" ")
+    a, b = " ".join([first.rstrip("+-") + sign, *rest]), " ".join([first.rstrip("+-") + other, *rest])
+    assume(sign != other)
+    for mint in (iri.condition, iri.intervention_concept, iri.organization):
         assert mint(a) != mint(b), (a, b)
 
 

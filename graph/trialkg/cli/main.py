@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import time
@@ -15,7 +16,7 @@ from tqdm import tqdm
 
 from trialkg import __version__
 from trialkg.apps.related import DEFAULT_SCORER, RELATED_GRAPH, SCORERS, related, write_related_exports, write_relations
-from trialkg.cli.common import DEFAULT_OUT, errors_exit_2, graph_option, json_option, print_json
+from trialkg.cli.common import DEFAULT_OUT, errors_exit_2, graph_option, json_option, one_line, print_json
 from trialkg.cli.load import load_command
 from trialkg.cli.output import MAX_COLUMN, cut, record_lines, table
 from trialkg.cli.serve import serve_command
@@ -100,19 +101,29 @@ def build(
         )  # fmt: skip
     elapsed = time.perf_counter() - started
     if as_json:
-        print_json({**report.to_json(), "written": [str(p) for p in report.written], "timings": report.timings})
+        print_json({
+            **report.to_json(), "written": [str(p) for p in report.written], "kept_previous": report.kept_previous,
+            "timings": report.timings,
+        })  # fmt: skip
     else:
         listed = verbose or len(report.documents) <= 50
         for doc in report.documents:
             for problem in [doc.error] if doc.error else doc.record_errors:
-                click.echo(f"FAILED  {problem}", err=True)
+                click.echo(f"FAILED  {one_line(problem)}", err=True)
             for warning in doc.warnings:
-                click.echo(f"warning {warning}", err=True)
+                click.echo(f"warning {one_line(warning)}", err=True)
             if doc.skipped:
                 if listed:
-                    click.echo(f"skipped {doc.file}: {doc.skipped}")
+                    click.echo(f"skipped {one_line(doc.file)}: {doc.skipped}")
+            elif not doc.error and not doc.trials and doc.record_errors:  # e.g. a zip whose every member failed
+                if len(doc.record_errors) > 1:
+                    click.echo(
+                        f"FAILED  {one_line(doc.file)}: no trial read, all {len(doc.record_errors)} failed", err=True
+                    )
             elif not doc.error and listed:
-                click.echo(f"ok      {doc.file} [{doc.format}] {len(doc.trials)} trial(s), {doc.triples} triples")
+                click.echo(
+                    f"ok      {one_line(doc.file)} [{doc.format}] {len(doc.trials)} trial(s), {doc.triples} triples"
+                )
         skipped = f", {len(report.skipped)} skipped (not trial documents)" if report.skipped else ""
         click.echo(
             f"read {len(report.documents) - len(report.skipped)} documents ({len(report.failed)} failed{skipped}) "
@@ -128,7 +139,10 @@ def build(
                 f"merged {len(report.conflicts)} trials read from several documents; "
                 f"{len(with_conflicts)} with conflicting values (see {out_dir / 'conflicts.json'})"
             )
-        click.echo("wrote " + ", ".join(str(p) for p in report.written))
+        if report.kept_previous:
+            click.echo(f"no trial was read: nothing written, the previous output in {out_dir} is kept", err=True)
+        else:
+            click.echo("wrote " + ", ".join(str(p) for p in report.written))
     sys.exit(report.exit_code)
 
 
@@ -144,7 +158,8 @@ def list_command(graph_dir: Path, as_json: bool) -> None:
         print_json(trials)
         return
     for t in trials:
-        click.echo(f"{t['nct_id'] or '-':12} {t['brief_title'] or '(no title)'}  [{', '.join(t['sources'])}]")
+        title, sources = one_line(t["brief_title"] or "(no title)"), one_line(", ".join(t["sources"]))
+        click.echo(f"{t['nct_id'] or '-':12} {title}  [{sources}]")
         if not t["nct_id"]:
             click.echo(f"{'':12} id: {t['id']}")
     click.echo(graph_counts(store).summary(), err=True)
@@ -204,8 +219,8 @@ def related_command(ident: str | None, top: int, scorer: str, all_trials: bool, 
             f"{ident}: no other trial in the graph shares a condition, intervention, sponsor, paper, site or title word"
         )
     for r in ranking:
-        click.echo(f"{r.rank:>2}. {r.nct_id or r.id}  score {r.score:.3f}  {r.brief_title or '(no title)'}")
-        reasons = "; ".join(f"{s.kind.replace('_', ' ')}: {s.label}" for s in r.shared[:8])
+        click.echo(f"{r.rank:>2}. {r.nct_id or r.id}  score {r.score:.3f}  {one_line(r.brief_title or '(no title)')}")
+        reasons = one_line("; ".join(f"{s.kind.replace('_', ' ')}: {s.label}" for s in r.shared[:8]))
         more = f"; +{len(r.shared) - 8} more" if len(r.shared) > 8 else ""
         click.echo(f"    shares {reasons}{more}")
 
@@ -232,8 +247,16 @@ def plot(ident: str, top: int, scorer: str, out_path: Path | None, graph_dir: Pa
 # ---------------------------------------------------------------- match (issue 7: criteria constraints)
 
 
+def _finite(value: float | None) -> float | None:
+    """click's FloatRange lets nan through (every comparison with it is false)."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of years")
+    return value
+
+
 @main.command(name="match")
-@click.option("--age", type=click.FloatRange(min=0, max=130), default=None, help="The patient's age in years.")
+@click.option("--age", type=click.FloatRange(min=0, max=130), default=None, callback=lambda ctx, param, v: _finite(v),
+              help="The patient's age in years.")  # fmt: skip
 @click.option("--sex", type=click.Choice(["female", "male"], case_sensitive=False), default=None)
 @click.option("--condition", "conditions", multiple=True,
               help="A condition the patient has (repeatable); only trials studying it are listed.")  # fmt: skip
@@ -260,11 +283,11 @@ def match_command(
     if not results:
         click.echo("no trial in the graph matches (try --all to see the excluding criteria)")
     for r in results:
-        click.echo(f"{r.verdict.value:9} {r.nct_id or r.id}  {r.brief_title or '(no title)'}")
+        click.echo(f"{r.verdict.value:9} {r.nct_id or r.id}  {one_line(r.brief_title or '(no title)')}")
         for text in r.because:
-            click.echo(f"    {'excluded by' if r.verdict is Verdict.EXCLUDED else 'meets'}: {cut(text, 100)}")
+            click.echo(f"    {'excluded by' if r.verdict is Verdict.EXCLUDED else 'meets'}: {one_line(cut(text, 100))}")
         for text in r.not_excluded_by:
-            click.echo(f"    not excluded by: {cut(text, 100)}")
+            click.echo(f"    not excluded by: {one_line(cut(text, 100))}")
         if r.not_judged:
             click.echo(f"    not judged: {len(r.not_judged)} criteria (the profile does not say)")
 
@@ -297,12 +320,21 @@ QUERY_FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.
 @click.option("--format", "out_format", type=click.Choice(["table", *QUERY_FORMATS]), default=None,
               help="SELECT results as a table (default, IRIs shortened to CURIEs, long cells cut with …), SPARQL "
               "JSON, CSV or TSV (whole values, for other tools). CONSTRUCT/DESCRIBE print N-Triples.")  # fmt: skip
+@click.option("--allow-service", is_flag=True,
+              help="Allow SERVICE (a federated query: the query engine fetches the URLs it names); refused without "
+              "this flag.")  # fmt: skip
 @json_option
 @errors_exit_2
 def query(
-    query: str, graph_dir: Path, endpoint: str | None, allow_update: bool, out_format: str | None, as_json: bool
+    query: str,
+    graph_dir: Path,
+    endpoint: str | None,
+    allow_update: bool,
+    out_format: str | None,
+    allow_service: bool,
+    as_json: bool,
 ) -> None:
-    """Run a SPARQL query (text, or a .rq file) over the built graph (all named graphs as one). Read-only
+    """Run a SPARQL query (text, or a .rq file) over the built graph (its merged default graph). Read-only
     unless --update is given (with --endpoint, give the store's update URL then)."""
     from trialkg.store import sparql
 
@@ -319,7 +351,11 @@ def query(
             written = sparql.update_local(graph_dir, text)
             click.echo("update applied; rewrote " + (", ".join(map(str, written)) or "nothing"))
         return
-    result = sparql.run_remote(endpoint, text) if endpoint else sparql.run_local(graph_dir, text)
+    result = (
+        sparql.run_remote(endpoint, text, allow_service=allow_service)
+        if endpoint
+        else sparql.run_local(graph_dir, text, allow_service=allow_service)
+    )
     if isinstance(result, ox.QueryBoolean):
         answer = bool(result)
         click.echo(json.dumps({"head": {}, "boolean": answer}) if out_format == "json" else str(answer).lower())

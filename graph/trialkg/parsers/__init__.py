@@ -12,6 +12,7 @@ reports that record and goes on with the rest of the file.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,6 +47,30 @@ MAX_BYTES: dict[str, int] = {
     medpath.FORMAT: 2 << 20,
     ctgov_xml.FORMAT: 16 << 20,
 }
+
+
+#: Most characters of unmapped text kept per trial (real records keep at most ~10,000): what a document
+#: states that no field takes is kept as text, but a hostile one must not make the exports grow past its size.
+MAX_UNMAPPED_CHARS = 256 * 1024
+
+
+def cap_unmapped(trial: Trial) -> Trial:
+    """The trial with its unmapped notes cut at MAX_UNMAPPED_CHARS in all, and a warning saying how many went."""
+    kept: list[str] = []
+    total = 0
+    for note in trial.unmapped:
+        if total + len(note) > MAX_UNMAPPED_CHARS:
+            break
+        kept.append(note)
+        total += len(note)
+    dropped = len(trial.unmapped) - len(kept)
+    if not dropped:
+        return trial
+    warning = (
+        f"{dropped} of {len(trial.unmapped)} unmapped notes dropped: a trial keeps at most "
+        f"{MAX_UNMAPPED_CHARS:,} characters of text no field takes"
+    )
+    return dataclasses.replace(trial, unmapped=tuple(kept), warnings=(*trial.warnings, warning))
 
 
 def detect_format(head: str, name: str) -> str:
@@ -102,6 +127,11 @@ def parse_file(path: Path, name: str | None = None) -> Iterator[Trial | RecordPa
 
     Raises RecordParseError, naming the file, when the file as a whole cannot be read.
     """
+    for item in _parse(path, name):
+        yield cap_unmapped(item) if isinstance(item, Trial) else item
+
+
+def _parse(path: Path, name: str | None) -> Iterator[Trial | RecordParseError]:
     _, head = _head(path)
     if head is None:  # the registry's bulk zip: binary, read member by member
         yield from ctgov_json.parse(path, source_document(path, ctgov_json.FORMAT, name))

@@ -19,10 +19,13 @@ of 4,000 digits. Text is kept as the registry writes it, markdown escapes ('\\<1
 from __future__ import annotations
 
 import codecs
+import dataclasses
+import functools
 import hashlib
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
@@ -78,6 +81,11 @@ _BLOCK = 1 << 20
 #: Digit runs this long, and nesting this deep, are refused before ijson sees them (see _Counting).
 _MAX_DIGITS = 4000
 _MAX_DEPTH = 1000
+# -- limits on what a document may make trialkg read, checked while streaming (bytes of JSON text) --
+#: Longest JSON string: the registry caps its longest fields (descriptions, criteria) near 32,000 characters.
+MAX_STRING_BYTES = 1 << 20
+#: Largest zip member, decompressed (a study with results is at most a few MB): a zip bomb stops here.
+MAX_MEMBER_BYTES = 64 << 20
 _LONG_DIGITS = re.compile(rb"[0-9]{%d}" % _MAX_DIGITS)
 #: Longest value text kept in an unmapped note.
 _NOTE_CHARS = 200
@@ -89,9 +97,8 @@ _MESH_RELEVANCE = frozenset({"HIGH", "LOW"})
 
 
 def _kind(value: object) -> str:
-    return {dict: "an object", list: "an array", str: "text", bool: "true/false", type(None): "null"}.get(
-        type(value), "a number"
-    )
+    kinds = ((dict, "an object"), (list, "an array"), (str, "text"), (bool, "true/false"), (type(None), "null"))
+    return next((name for kind, name in kinds if isinstance(value, kind)), "a number")
 
 
 def _short(value: object) -> str:
@@ -604,9 +611,11 @@ class _Counting:
     ijson's C backend: a run of thousands of digits (an integer Python will not convert) or
     nesting deeper than _MAX_DEPTH (ijson keeps a prefix per level: memory grows with depth²)."""
 
-    def __init__(self, raw: IO[bytes], *, guard: bool = True) -> None:
+    def __init__(self, raw: IO[bytes], *, guard: bool = True, max_bytes: int | None = None) -> None:
         self.raw = raw
         self.guard = guard
+        self.max_bytes = max_bytes
+        self._string_bytes = 0  # bytes of the string the text read so far ends inside
         self._decoder: codecs.IncrementalDecoder | None = None
         start = raw.read(3)
         if start.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -629,6 +638,8 @@ class _Counting:
             if self._decoder is not None:
                 out = self._decoder.decode(data, final=not data).encode("utf-8", "surrogatepass")
             if out or not data:  # a block may end inside a character: read on until text comes out
+                if self.max_bytes is not None and self.position > self.max_bytes:
+                    raise _Refused(f"more than {self.max_bytes >> 20} MiB of JSON text; no study is that large")
                 if self.guard:
                     self._check_digits(out)
                     self._check_depth(out)
@@ -641,10 +652,12 @@ class _Counting:
         self._digits = run[len(run.rstrip(b"0123456789")) :][-_MAX_DIGITS:]
 
     def _check_depth(self, block: bytes) -> None:
+        # Strings are measured where they span blocks: a block (ijson reads 64 KiB) is far below the limit.
         pos = 0
         if self._in_string:
             start = 1 if self._escape else 0
             m = _STRING_REST.match(block, start)
+            self._count_string(len(block) if m is None else m.end())
             if m is None:  # the whole block is inside the string
                 self._escape = _ends_with_escape(block[start:], self._escape and not block)
                 return
@@ -653,6 +666,8 @@ class _Counting:
         quote = rest.find(b'"')
         if quote >= 0:  # a string starts here and ends in a later block
             self._in_string, self._escape = True, _ends_with_escape(rest[quote + 1 :], False)
+            self._string_bytes = 0
+            self._count_string(len(rest) - quote)
             rest = rest[:quote]
         opens = rest.count(b"[") + rest.count(b"{")
         if self._depth + opens <= _MAX_DEPTH:
@@ -662,6 +677,11 @@ class _Counting:
             self._depth += 1 if bracket in (b"[", b"{") else -1
             if self._depth > _MAX_DEPTH:
                 raise _Refused(f"nested more than {_MAX_DEPTH:,} levels deep; no study is")
+
+    def _count_string(self, size: int) -> None:
+        self._string_bytes += size
+        if self._string_bytes > MAX_STRING_BYTES:
+            raise _Refused(f"a string longer than {MAX_STRING_BYTES >> 20} MiB; no study value is")
 
 
 def _ends_with_escape(text: bytes, default: bool) -> bool:
@@ -691,9 +711,9 @@ def _json_error(exc: Exception, reader: _Counting) -> str:
 _JSON_ERRORS = (ijson.JSONError, UnicodeDecodeError, ValueError, OverflowError)
 
 
-def _first_byte(fh: IO[bytes]) -> bytes:
+def _first_byte(fh: IO[bytes], max_bytes: int | None = None) -> bytes:
     """The first non-blank byte of the JSON text (after any BOM); b'' for an empty text."""
-    reader = _Counting(fh, guard=False)
+    reader = _Counting(fh, guard=False, max_bytes=max_bytes)
     while True:
         block = reader.read(_BLOCK)
         if not block:
@@ -703,11 +723,57 @@ def _first_byte(fh: IO[bytes]) -> bytes:
             return stripped[:1]
 
 
-def _trial_or_error(value: object, source: SourceDocument, name: str, where: str | None) -> Trial | RecordParseError:
+class _Keys:
+    """The JSON objects ijson builds, as dicts that note a key stated twice (JSON leaves it open, RFC 8259 §4;
+    ijson keeps the last value): the study's reader then warns, so a silently replaced value is seen."""
+
+    def __init__(self) -> None:
+        self.repeated: list[tuple[dict[str, Any], str]] = []
+        notes = self.repeated
+
+        class _Object(dict[str, Any]):
+            def __setitem__(self, key: str, value: Any) -> None:
+                if key in self:
+                    notes.append((self, key))
+                super().__setitem__(key, value)
+
+        self.map_type = _Object
+
+    def take(self, value: object) -> list[str]:
+        """JSON paths of the keys repeated in `value` (then forgotten, for the next value)."""
+        if not self.repeated:
+            return []
+        owners: dict[int, set[str]] = {}
+        for obj, key in self.repeated:
+            owners.setdefault(id(obj), set()).add(key)
+        self.repeated.clear()
+        found: list[str] = []
+        stack: list[tuple[object, str]] = [(value, "")]
+        while stack:
+            item, path = stack.pop()
+            if isinstance(item, dict):
+                found.extend(f"{path}.{key}".lstrip(".") for key in owners.get(id(item), ()))
+                stack.extend((v, f"{path}.{k}") for k, v in item.items())
+            elif isinstance(item, list):
+                stack.extend((v, f"{path}[{i}]") for i, v in enumerate(item))
+        return sorted(found)
+
+
+def _trial_or_error(
+    value: object, source: SourceDocument, name: str, where: str | None, repeated: Sequence[str] = ()
+) -> Trial | RecordParseError:
     if not is_study(value):
         return RecordParseError(name, not_a_study(value), where=where)
     try:
-        return study_to_trial(value, source)  # type: ignore[arg-type]
+        trial = study_to_trial(value, source)  # type: ignore[arg-type]
+        if not repeated:
+            return trial
+        notes = [f"{path}: the key is stated more than once; the last value is read" for path in repeated]
+        return dataclasses.replace(
+            trial,
+            unmapped=(*trial.unmapped, *notes),
+            warnings=(*trial.warnings, *(f"{note} (kept as unmapped text)" for note in notes)),
+        )
     except RecordParseError as exc:
         return exc
     except Exception as exc:  # a shape this reader did not foresee: report the study, go on with the file
@@ -719,14 +785,22 @@ def _where(prefix: str | None, item: str | None) -> str | None:
 
 
 def _stream(
-    opener: Callable[[], IO[bytes]], name: str, source: SourceDocument, prefix: str | None
+    opener: Callable[[], IO[bytes]],
+    name: str,
+    source: SourceDocument,
+    prefix: str | None,
+    max_bytes: int | None = None,
 ) -> Iterator[Trial | RecordParseError]:
-    """Every study in one JSON text: RecordParseError raised when the text as a whole is unusable."""
+    """Every study in one JSON text: RecordParseError raised when the text as a whole is unusable.
+
+    `max_bytes`: the most JSON text read (a zip member's limit); past it the text is refused."""  # fmt: skip
     try:
         with opener() as fh:
-            first = _first_byte(fh)
+            first = _first_byte(fh, max_bytes)
     except UnicodeDecodeError as exc:
         raise RecordParseError(name, f"not valid UTF-16 ({exc.reason} at byte {exc.start})", where=prefix) from exc
+    except _Refused as exc:
+        raise RecordParseError(name, f"refused: {exc}", where=prefix) from exc
     if not first:
         raise RecordParseError(name, "the file is empty", where=prefix)
     if first not in (b"{", b"["):
@@ -737,12 +811,14 @@ def _stream(
     label = "item" if first == b"[" else "studies item"
     count = 0
     seen: dict[str, str] = {}  # NCT id -> where in this text it was first read
+    keys = _Keys()
     with opener() as fh:
-        reader = _Counting(fh)
+        reader = _Counting(fh, max_bytes=max_bytes)
         try:
-            for value in ijson.items(reader, path):
+            for value in ijson.items(reader, path, map_type=keys.map_type):
                 where = _where(prefix, f"{label} {count}")
-                yield _unless_repeated(_trial_or_error(value, source, name, where), seen, name, where)
+                trial = _trial_or_error(value, source, name, where, keys.take(value))
+                yield _unless_repeated(trial, seen, name, where)
                 count += 1
         except _JSON_ERRORS as exc:
             problem = _json_error(exc, reader) + _json_place(opener)
@@ -755,20 +831,31 @@ def _stream(
             raise RecordParseError(name, "an empty JSON array: no study to read", where=prefix)
         return
     if count:
+        if _states_a_study_too(opener):
+            yield RecordParseError(
+                name, f"the API page (its {count} studies read) is also a study itself (a top-level protocolSection):"
+                " that study is not read; put it in its own file", where=prefix,
+            )  # fmt: skip
         return
     # An object with no 'studies' array: one study (read whole), or not a study at all.
     with opener() as fh:
-        reader = _Counting(fh)
+        reader = _Counting(fh, max_bytes=max_bytes)
         try:
-            value = next(iter(ijson.items(reader, "")))
+            value = next(iter(ijson.items(reader, "", map_type=keys.map_type)))
         except _JSON_ERRORS as exc:
             raise RecordParseError(name, _json_error(exc, reader) + _json_place(opener), where=prefix) from exc
     if isinstance(value, dict) and isinstance(value.get("studies"), list) and not is_study(value):
         raise RecordParseError(name, "an API page with no studies", where=prefix)
-    result = _trial_or_error(value, source, name, prefix)
+    result = _trial_or_error(value, source, name, prefix, keys.take(value))
     if isinstance(result, RecordParseError):
         raise result
     yield result
+
+
+def _states_a_study_too(opener: Callable[[], IO[bytes]]) -> bool:
+    """Whether an API page (read already) also has a study's protocolSection at its top level."""
+    with opener() as fh:
+        return any(p == "" and e == "map_key" and v == "protocolSection" for p, e, v in ijson.parse(_Counting(fh)))
 
 
 def _unless_repeated(
@@ -803,16 +890,28 @@ def _json_place(opener: Callable[[], IO[bytes]]) -> str:
     return f" (in {last})" if last else ""
 
 
-def _member_source(zf: zipfile.ZipFile, info: zipfile.ZipInfo, zip_name: str) -> SourceDocument:
+def _member_source(zf: zipfile.ZipFile, info: zipfile.ZipInfo, zip_name: str, path: str) -> SourceDocument:
+    """The member's SourceDocument (its digest read in full); RecordParseError, naming `path`, past MAX_MEMBER_BYTES."""
+    too_large = RecordParseError(
+        path, f"the member is larger than {MAX_MEMBER_BYTES >> 20} MiB decompressed (refused; no study is"
+        " that large)", where=info.filename,
+    )  # fmt: skip
+    if info.file_size > MAX_MEMBER_BYTES:  # what the zip declares, before any inflating
+        raise too_large
     digest = hashlib.sha256()
-    with zf.open(info) as fh:
+    read = 0
+    with zf.open(info) as fh:  # and what it really holds: a declared size can lie
         for block in iter(lambda: fh.read(_BLOCK), b""):
+            read += len(block)
+            if read > MAX_MEMBER_BYTES:
+                raise too_large
             digest.update(block)
     return SourceDocument(file_name=f"{zip_name}/{info.filename}", format=FORMAT, sha256=digest.hexdigest())
 
 
+#: What a damaged member raises (zlib.error: corrupt deflate data, "Error -3 while decompressing").
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError, NotImplementedError,
-               ValueError)  # fmt: skip
+               ValueError, zlib.error)  # fmt: skip
 
 
 def _is_zip_metadata(member: str) -> bool:
@@ -832,8 +931,8 @@ def _parse_zip(path: Path, zip_name: str) -> Iterator[Trial | RecordParseError]:
             raise RecordParseError(name, "the zip file holds no files")
         for info in members:
             try:
-                source = _member_source(zf, info, zip_name)
-                yield from _stream(lambda info=info: zf.open(info), name, source, info.filename)  # type: ignore[misc]
+                source = _member_source(zf, info, zip_name, name)
+                yield from _stream(functools.partial(zf.open, info), name, source, info.filename, MAX_MEMBER_BYTES)
             except RecordParseError as exc:
                 yield exc
             except _ZIP_ERRORS as exc:

@@ -66,6 +66,9 @@ _ID_ATTR = re.compile(r"^Identifier (Type|Source):\s*(.*)$", re.IGNORECASE)
 _BLURB_SHAPE = re.compile(
     r"^(Get|Review|Explore|Dive|See|Understand|Learn|Discover|Check|Meet|Identify|Additional)\b.{50,240}\.$"
 )
+#: Longest line read as a heading the table does not know (real ones are a few words): a long line shaped
+#: like a heading would become a section name that every unmapped line after it repeats.
+MAX_HEADING_CHARS = 80
 _HEADING_SHAPE = re.compile(r"[A-Z][A-Za-z'&/-]*(?: [A-Za-z'&/-]+){0,4}")
 #: Link labels the page prints that carry no data.
 _LINK_LABELS = frozenset({"View full results"})
@@ -455,7 +458,7 @@ def _heading_at(line: str, following: str) -> tuple[str, str] | None:
     for s in SECTIONS:
         if s.blurb and line.endswith(s.heading) and low.startswith(s.blurb.casefold()):
             return s.heading, line[: -len(s.heading)].strip()
-    if _HEADING_SHAPE.fullmatch(line) and _BLURB_SHAPE.match(following):
+    if len(line) <= MAX_HEADING_CHARS and _HEADING_SHAPE.fullmatch(line) and _BLURB_SHAPE.match(following):
         return line, ""
     return None
 

@@ -30,8 +30,10 @@ def slug(name: str) -> str:
 
     >>> slug("Henoch-schönlein  Purpura"), slug("Systemic Lupus Erythematosus")
     ('henoch-schonlein-purpura', 'systemic-lupus-erythematosus')
+    >>> slug("HER2+ Breast Cancer"), slug("HER2- Breast Cancer"), slug("HER2-negative"), slug("C++ Syndrome")
+    ('her2-plus-breast-cancer', 'her2-minus-breast-cancer', 'her2-negative', 'c-plus-plus-syndrome')
     """
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    folded = _spell_signs(unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower())
     key = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
     # A key that reads like a hash key ("h-" + 20 hex digits) is hashed too, so the two kinds never meet.
     if not key or _lossy(name, key) or _HASH_KEY.fullmatch(key):
@@ -39,6 +41,15 @@ def slug(name: str) -> str:
     if len(key) > _MAX_SLUG:  # long names that share a beginning stay apart: the rest is hashed
         return key[: _MAX_SLUG - 17].rstrip("-") + "-" + _digest(key)[:16]
     return key
+
+
+#: Signs that carry meaning in a name: every "+", and a "-" that ends a word ("HER2-", not "HER2-negative").
+_SIGN = re.compile(r"\+|(?<=[a-z0-9])-(?![a-z0-9])")
+
+
+def _spell_signs(name: str) -> str:
+    """'+' and a trailing '-' of folded text as words, so "HER2+" and "HER2-" (and "C++" and "C") keep distinct keys."""
+    return _SIGN.sub(lambda m: " plus " if m.group() == "+" else " minus ", name)
 
 
 _HASH_KEY = re.compile(r"h-[0-9a-f]{20}")

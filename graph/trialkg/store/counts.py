@@ -56,7 +56,9 @@ def count_with(run: Callable[[str], int]) -> GraphCounts:
 
 
 def first_int(results: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> int:
-    assert isinstance(results, ox.QuerySolutions)
+    """The number in the first cell of a COUNT answer (ValueError: the answer is no table)."""
+    if not isinstance(results, ox.QuerySolutions):
+        raise ValueError("not a table of results")
     for row in results:
         term = row[0]
         return int(term.value) if term is not None else 0

@@ -27,11 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import ijson
+import pyoxigraph as ox
 
 from trialkg.errors import TrialkgError
 from trialkg.store.oxigraph import store_location
 from trialkg.store.server import free_port, start_server, stop_server, wait_ready
-from trialkg.store.sparql import operation_kind
+from trialkg.store.sparql import operation_kind, uses_service
 
 DEFAULT_PORT = 7878
 DEFAULT_TIMEOUT_S = 30.0
@@ -39,6 +40,10 @@ DEFAULT_MAX_RESULTS = 100_000
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 #: Longest query text accepted (bytes of the request body or URL).
 MAX_REQUEST_BYTES = 1024 * 1024
+#: Seconds a client connection may stay silent (between requests, or inside one) before it is closed.
+IDLE_TIMEOUT_S = 30.0
+#: Connections waiting to be accepted (socketserver's default of 5 drops clients under a burst).
+LISTEN_BACKLOG = 128
 #: What `oxigraph` writes at the end of a 200 answer whose query it cancelled (0.5.x).
 _CANCELLED_MARKER = b"The SPARQL operation has been cancelled"
 _READ_CHUNK = 64 * 1024
@@ -156,10 +161,25 @@ _ROW_FEEDS: dict[str, Callable[[_RowCounter], Callable[[bytes], None]]] = {
 }
 
 
+def graph_answer_triples(data: bytes, content_type: str, stop: int) -> int:
+    """Triples in a CONSTRUCT/DESCRIBE answer whose format one line per triple does not count (Turtle, RDF/XML,
+    JSON-LD, TriG, N3), counted up to `stop` + 1; 0 for other answers. The body is whole and within the byte limit."""
+    fmt = ox.RdfFormat.from_media_type(content_type)
+    if fmt is None or content_type in _ROW_FEEDS:
+        return 0
+    count = 0
+    for _ in ox.parse(data, format=fmt):
+        count += 1
+        if count > stop:
+            break
+    return count
+
+
 class QueryProxy(ThreadingHTTPServer):
     """The public face of the endpoint: forwards read-only queries to the oxigraph server."""
 
     daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(
         self,
@@ -168,12 +188,15 @@ class QueryProxy(ThreadingHTTPServer):
         limits: Limits,
         child: subprocess.Popen[bytes] | None,
         cors_origins: tuple[str, ...] = (),
+        *,
+        idle_timeout_s: float = IDLE_TIMEOUT_S,
     ):
         self.upstream = upstream
         self.limits = limits
         self.child = child
         #: Origins whose pages may read the answers ("*": any); none: no CORS headers at all.
         self.cors_origins = cors_origins
+        self.idle_timeout_s = idle_timeout_s
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _ProxyHandler)
@@ -189,8 +212,20 @@ class _ProxyHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "trialkg-serve"
 
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.idle_timeout_s)  # a silent client is dropped, not kept forever
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class names it so)
         sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        if self.request_version == "HTTP/0.9":  # no headers, no status line: answer nothing and close
+            self.close_connection = True
+            return False
+        return True
 
     def do_GET(self) -> None:
         url = urllib.parse.urlsplit(self.path)
@@ -212,7 +247,6 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         body = self._discard_body()
         if body is None:
-            self._reply(413, f"request body over {MAX_REQUEST_BYTES} bytes\n", reason="Request Too Large")
             return
         if url.path not in QUERY_PATHS:
             self._refuse_path(url.path)
@@ -227,6 +261,9 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         else:
             self._reply(415, "POST a query as application/sparql-query or application/x-www-form-urlencoded\n")
             return
+        # The URL's parameters go upstream too: an `update=` or a query there is checked like the body's.
+        for key, values in urllib.parse.parse_qs(url.query).items():
+            fields.setdefault(key, []).extend(values)
         if self._refused(fields):
             return
         self._forward_safely("POST", url.query, body, self.headers.get("Content-Type"))
@@ -241,8 +278,8 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         self._reply(204, b"", allow=allow, **self._preflight_headers(allow))
 
     def do_PUT(self) -> None:
-        self._discard_body()
-        self._refuse_write()
+        if self._discard_body() is not None:
+            self._refuse_write()
 
     do_DELETE = do_PATCH = do_PUT
 
@@ -268,15 +305,21 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         self._forward_safely("GET", "", None, None, path=path)
 
     def _discard_body(self) -> bytes | None:
-        """The request body, read so the connection can serve the next request (None: too long, closed)."""
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = MAX_REQUEST_BYTES + 1
-        if length > MAX_REQUEST_BYTES or "chunked" in (self.headers.get("Transfer-Encoding") or ""):
+        """The request body, read so the connection can serve the next request.
+
+        None (answered, connection closed): a Content-Length that is not a plain decimal number (RFC 9110
+        §8.6: digits only; a negative one would read to the end of the stream), over the limit, or chunked.
+        """
+        text = (self.headers.get("Content-Length") or "0").strip()
+        if not text.isascii() or not text.isdigit():
             self.close_connection = True
+            self._reply(400, f"bad Content-Length: {text[:40]!r}\n")
             return None
-        return self.rfile.read(length)
+        if int(text) > MAX_REQUEST_BYTES or "chunked" in (self.headers.get("Transfer-Encoding") or ""):
+            self.close_connection = True
+            self._reply(413, f"request body over {MAX_REQUEST_BYTES} bytes\n", reason="Request Too Large")
+            return None
+        return self.rfile.read(int(text))
 
     def _refused(self, fields: dict[str, list[str]]) -> bool:
         if "update" in fields or any(operation_kind(q) == "update" for q in fields.get("query", [])):
@@ -284,6 +327,10 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             return True
         if not fields.get("query"):
             self._reply(400, "no query given (parameter `query`)\n")
+            return True
+        if any(uses_service(q) for q in fields["query"]):
+            # The server would fetch any URL the query names, from inside the network it runs in.
+            self._reply(403, "SERVICE (a federated query) is refused: this endpoint never fetches other servers\n")
             return True
         return False
 
@@ -348,6 +395,11 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         data = b"".join(chunks)
         if data.endswith(_CANCELLED_MARKER):
             self._timed_out()
+            return
+        if resp.status == 200 and graph_answer_triples(data, resp.headers.get_content_type(), limits.max_results) > (
+            limits.max_results
+        ):
+            self._too_large(f"more than {limits.max_results} results")
             return
         if path == "/" and resp.status == 200:
             data = page_for_proxy(data)

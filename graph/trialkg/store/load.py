@@ -11,6 +11,7 @@ writes the store folder directly.
 
 from __future__ import annotations
 
+import http.client
 import time
 import urllib.error
 import urllib.parse
@@ -165,6 +166,8 @@ class _Sender:
                     raise TrialkgError(f"{method} {url} was refused: {last}") from exc
             except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
                 last = f"cannot connect: {getattr(exc, 'reason', exc)}"
+            except http.client.HTTPException as exc:  # a garbage status line, a body shorter than announced
+                last = f"a broken HTTP answer ({type(exc).__name__}: {str(exc)[:200]})"
         raise TrialkgError(f"{method} {url} failed after {self.retries_allowed + 1} attempts; last: {last}")
 
 
@@ -183,7 +186,13 @@ def _remote_count(sender: _Sender, query_endpoint: str) -> Callable[[str], int]:
         body = urllib.parse.urlencode({"query": query}).encode("utf-8")
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"}
         answer = sender.send("POST", query_endpoint, body, headers)
-        return first_int(ox.parse_query_results(answer, format=ox.QueryResultsFormat.JSON))
+        try:
+            return first_int(ox.parse_query_results(answer, format=ox.QueryResultsFormat.JSON))
+        except (SyntaxError, ValueError) as exc:
+            raise TrialkgError(
+                f"{query_endpoint}: the count answer is not a SPARQL JSON result with a number ({exc}); "
+                f"it began {answer[:80]!r}"
+            ) from exc
 
     return run
 
@@ -230,9 +239,22 @@ def load_to_endpoint(
     return LoadReport(len(graphs), sent, sender.requests, sender.retries, time.perf_counter() - started, counted)
 
 
+def refuse_foreign_folder(location: Path) -> None:
+    """An Oxigraph store folder, an empty one, or none: never files of someone else's that the loader writes among.
+
+    Oxigraph keeps its store in RocksDB, whose folder always holds a CURRENT file."""
+    if location.exists() and not location.is_dir():
+        raise TrialkgError(f"{location}: not a folder; give a folder for the Oxigraph store")
+    if location.is_dir() and any(location.iterdir()) and not (location / "CURRENT").is_file():
+        raise TrialkgError(
+            f"{location}: the folder is not empty and is not an Oxigraph store; give an empty folder or a store"
+        )
+
+
 def load_bulk(graph_dir: Path, location: Path) -> LoadReport:
     """First load of a build into an Oxigraph store folder with the offline bulk loader, then the count check."""
     started = time.perf_counter()
+    refuse_foreign_folder(location)
     files = quad_files(graph_dir, required=True)
     graphs: dict[str, None] = {}
     sent = 0

@@ -7,6 +7,7 @@ id; nothing is left running behind a command. It serves store folders written by
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
@@ -17,6 +18,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from trialkg.errors import TrialkgError
@@ -64,10 +66,34 @@ def start_server(
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (the child owns it)
     try:
         # A new process group: Ctrl-C in the terminal reaches trialkg, which then stops the child itself.
-        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_dies_with_parent(),
+        )  # fmt: skip
     finally:
         if log:
             out.close()  # type: ignore[union-attr]
+
+
+#: prctl(2) option: the signal the kernel sends this process when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
+
+def _dies_with_parent() -> Callable[[], None] | None:
+    """For the child, before exec: ask Linux to SIGKILL it when trialkg dies, even by kill -9.
+
+    (Other systems: None; there the server is stopped by stop_server only.)
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    parent = os.getpid()
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def arm() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            os._exit(1)
+
+    return arm
 
 
 def wait_ready(proc: subprocess.Popen[bytes], url: str, *, deadline_s: float = 30.0) -> None:

@@ -38,6 +38,48 @@ class UpdateRefusedError(TrialkgError):
     """A SPARQL update was given where only queries are allowed."""
 
 
+class ServiceRefusedError(TrialkgError):
+    """A query with SERVICE (federation: the query engine fetches another endpoint) where it is not allowed."""
+
+
+# SPARQL 1.1 §19.2: \uXXXX and \UXXXXXXXX escapes are replaced before the query is parsed, anywhere in the text.
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# Left to right, what can hide the word SERVICE: strings (long forms first), IRIs (rule [139] IRIREF: no
+# spaces or braces inside, so `<` as less-than cannot swallow a pattern), comments; then the keyword itself,
+# not part of a variable (?service), a prefixed name (ex:service, service:x) or a longer word.
+_SERVICE_SCAN = re.compile(
+    r"'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r'|<[^<>"{}|^`\\\x00-\x20]*>'
+    r"|\#[^\n\r]*"
+    r"|(?<![\w?$:])(SERVICE)(?![\w:-])",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def uses_service(text: str) -> bool:
+    """Whether a query text holds a SERVICE pattern (federated query), codepoint escapes and all.
+
+    >>> uses_service('SELECT ?service { ?service <urn:p> "SERVICE" }')
+    False
+    >>> uses_service("select * { service <http://x/> {} }")
+    True
+    """
+    text = _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+    return any(m.group(1) for m in _SERVICE_SCAN.finditer(text))
+
+
+def refuse_service(text: str, *, where: str) -> None:
+    """Raise ServiceRefusedError for a federated query: the engine would send requests to any URL it names."""
+    if uses_service(text):
+        raise ServiceRefusedError(
+            f"{where}: SERVICE (a federated query) is refused: it makes the query engine send requests to "
+            "other servers; give --allow-service to `trialkg query` to run it"
+        )
+
+
 def operation_kind(text: str) -> str:
     """'query', 'update' or 'unknown' (left to the SPARQL parser to report), from the first keyword.
 
@@ -65,14 +107,20 @@ def refuse_update(text: str, *, where: str) -> None:
         )
 
 
-def run_local(graph_dir: Path, text: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+def run_local(
+    graph_dir: Path, text: str, *, allow_service: bool = False
+) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
     """Answer a read-only query over a build (the default graph: each trial merged, each fact once)."""
-    return answer(open_graph(graph_dir), text, where=f"the graph in {graph_dir}")
+    return answer(open_graph(graph_dir), text, where=f"the graph in {graph_dir}", allow_service=allow_service)
 
 
-def answer(store: ox.Store, text: str, *, where: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-    """A read-only query's answer from `store`: its default graph is the merged view; GRAPH reaches the sources'."""
+def answer(
+    store: ox.Store, text: str, *, where: str, allow_service: bool = False
+) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    """A read-only query's answer from `store` (the merged default graph; SERVICE only if allowed)."""
     refuse_update(text, where=where)
+    if not allow_service:
+        refuse_service(text, where=where)
     try:
         return store.query(text)
     except SyntaxError as exc:
@@ -116,9 +164,11 @@ def _post(endpoint: str, field: str, text: str, accept: str) -> tuple[str, bytes
         raise TrialkgError(f"cannot reach {endpoint}: {getattr(exc, 'reason', exc)}") from exc
 
 
-def run_remote(endpoint: str, text: str) -> ox.QuerySolutions | ox.QueryBoolean | bytes:
+def run_remote(endpoint: str, text: str, *, allow_service: bool = False) -> ox.QuerySolutions | ox.QueryBoolean | bytes:
     """Answer a read-only query at a SPARQL 1.1 Protocol endpoint: parsed results, or N-Triples bytes."""
     refuse_update(text, where=endpoint)
+    if not allow_service:
+        refuse_service(text, where=endpoint)
     content_type, data = _post(endpoint, "query", text, "application/sparql-results+json, application/n-triples")
     if content_type == "application/sparql-results+json":
         return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)

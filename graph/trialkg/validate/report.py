@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import rdflib
@@ -97,16 +99,56 @@ def load_graphs(files: Iterable[Path], parser_of: Callable[[Path], str]) -> tupl
                     target = plain if g is None or g == rdflib.graph.DATASET_DEFAULT_GRAPH_ID else by_graph[g]
                     target.add((s, p, o))
                 separate.extend(by_graph[g] for g in sorted(by_graph, key=str))
+            elif fmt == "json-ld":
+                graph = _jsonld_graph(path)
+                for triple in graph:
+                    union.add(triple)
+                    plain.add(triple)
             else:
                 graph = rdflib.Graph().parse(path, format=fmt)
                 for triple in graph:
                     union.add(triple)
                     plain.add(triple)
+        except TrialkgError:
+            raise
         except Exception as exc:  # noqa: BLE001 - rdflib raises many kinds for bad syntax
             raise TrialkgError(f"{path}: not valid {fmt}: {exc}") from exc
     if len(plain):
         separate.append(plain)
     return union, separate
+
+
+def _jsonld_graph(path: Path) -> rdflib.Graph:
+    """A JSON-LD file as a graph, never fetching anything: a remote @context (or @import) is refused, not loaded.
+
+    (rdflib would GET any context URL the file names: a file to validate could make trialkg call any server.)
+    """
+    doc = json.loads(path.read_text(encoding="utf-8-sig"))
+    remote = next(_remote_contexts(doc), None)
+    if remote is not None:
+        raise TrialkgError(
+            f"{path}: names a remote JSON-LD context ({remote[:200]}); trialkg validate never fetches one "
+            "(no network): put the context inline in the file"
+        )
+    return rdflib.Graph().parse(data=json.dumps(doc), format="json-ld", publicID=path.resolve().as_uri())
+
+
+def _remote_contexts(node: Any) -> Iterator[str]:
+    """Every context reference that is not inline: a string in @context (alone or in a list), or an @import."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                if key == "@context":
+                    for ctx in value if isinstance(value, list) else [value]:
+                        if isinstance(ctx, str):
+                            yield ctx
+                if key == "@import" and isinstance(value, str):
+                    yield value
+                stack.append(value)
 
 
 def trial_context(data: rdflib.Graph) -> Context:
