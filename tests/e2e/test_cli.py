@@ -147,7 +147,9 @@ def test_build_goes_on_past_bad_documents(tmp_path):
 
 def test_missing_input_is_reported(tmp_path):
     result = trialkg("build", str(tmp_path / "nope.txt"), "--out", str(tmp_path / "out"), cwd=tmp_path)
-    assert result.returncode == 1 and "nope.txt" in result.stderr
+    # issue 17, item 4: a mistyped path is an error (exit 2) before any work, and nothing is written
+    assert result.returncode == 2 and "nope.txt" in result.stderr and "no such file" in result.stderr
+    assert not (tmp_path / "out" / "trialkg.nq").exists()
 
 
 def test_same_input_gives_byte_identical_output(tmp_path):
