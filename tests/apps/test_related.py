@@ -134,7 +134,7 @@ def test_cli_related_json_and_text(seed_build, tmp_path):
     assert set(data[0]) == {"rank", "id", "nct_id", "brief_title", "score", "shared"}
     assert set(data[0]["shared"][0]) == {"kind", "label", "iri", "weight"}
     text = _cli("related", "NCT04397107", "--graph", str(seed_build), cwd=tmp_path).stdout
-    assert " 1. NCT04387942" in text and "shares intervention: IL-2" in text
+    assert " 1. NCT04387942" in text and "intervention: Interleukin-2" in text  # MeSH's preferred name (W2 7/7)
     missing = _cli("related", "NCT99999999", "--graph", str(seed_build), cwd=tmp_path)
     assert missing.returncode == 2 and "NCT99999999" in missing.stderr
 

@@ -455,7 +455,8 @@ FIXTURES: tuple[Fixture, ...] = (
        add('trialkg:criterionSection "DISEASE CHARACTERISTICS" , "PATIENT CHARACTERISTICS" ;',
            "a trialkg:EligibilityCriterion ;")),
     fx("criterion_empty_section", "eligibility_criterion", "criteria_sections", "MinLength",
-       "a criterion under a section with no name", add('trialkg:criterionSection "" ;', "a trialkg:EligibilityCriterion ;")),
+       "a criterion under a section with no name",
+       add('trialkg:criterionSection "" ;', "a trialkg:EligibilityCriterion ;")),
     fx("criterion_section_not_text", "eligibility_criterion", "criteria_sections", "Datatype",
        "a criterion section that is a number", add("trialkg:criterionSection 3 ;", "a trialkg:EligibilityCriterion ;")),
     # -------- criterion constraint
