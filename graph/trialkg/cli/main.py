@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from trialkg import __version__
 from trialkg.apps.related import DEFAULT_SCORER, RELATED_GRAPH, SCORERS, related, write_related_exports, write_relations
+from trialkg.cache import CACHE_DIR
 from trialkg.cli.common import DEFAULT_OUT, errors_exit_2, graph_option, json_option, print_json
 from trialkg.cli.load import load_command
 from trialkg.cli.serve import serve_command
@@ -54,12 +55,23 @@ def main() -> None:
     help="An NLM MeSH descriptor file (desc20XX.xml or the MeSH RDF N-Triples, may be gzipped): its names and "
     "entry terms join the shipped lexicon for this build.",
 )  # fmt: skip
+@click.option(
+    "--clean", is_flag=True,
+    help="Redo every document: forget the work a previous build into --out kept (by default a document that did "
+    "not change, under the same trialkg, ontology, shapes and lexicon, is not read again).",
+)  # fmt: skip
+@click.option(
+    "--scheduler", metavar="ADDRESS", default=None,
+    help="Run the per-document work on the Dask distributed cluster whose scheduler is at ADDRESS "
+    "(e.g. tcp://10.0.0.5:8786) instead of local worker processes; the workers must see the inputs and --out "
+    "at the same paths.",
+)  # fmt: skip
 @click.option("--verbose", "-v", is_flag=True, help="List every document read, not only the failed ones.")
 @json_option
 @errors_exit_2
 def build(
     inputs: tuple[str, ...], out_dir: Path, formats: tuple[str, ...], jobs: int | None, shard_size: int | None,
-    mesh: Path | None, verbose: bool, as_json: bool,
+    mesh: Path | None, clean: bool, scheduler: str | None, verbose: bool, as_json: bool,
 ) -> None:  # fmt: skip
     """Build the graph from INPUTS: files, folders or globs (none: the bundled sample documents).
 
@@ -85,11 +97,15 @@ def build(
 
         report = build_documents(
             paths, out_dir, missing=missing, formats=formats or export.FORMATS,
-            progress=advance, jobs=jobs or os.cpu_count() or 1, shard_size=shard_size, mesh=mesh,
+            progress=advance, jobs=jobs or os.cpu_count() or 1, shard_size=shard_size, mesh=mesh, clean=clean,
+            scheduler=scheduler,
         )  # fmt: skip
     elapsed = time.perf_counter() - started
     if as_json:
-        print_json({**report.to_json(), "written": [str(p) for p in report.written], "timings": report.timings})
+        print_json(
+            {**report.to_json(), "written": [str(p) for p in report.written], "timings": report.timings,
+             "cache": report.cache}
+        )  # fmt: skip
     else:
         listed = verbose or len(report.documents) <= 50
         for doc in report.documents:
@@ -105,6 +121,11 @@ def build(
             f"{len(report.failed)} failed, in {elapsed:.2f} s ({report.trial_count / max(elapsed, 1e-9):,.0f} trials/s)"
         )
         click.echo(report.summary())
+        if report.cache.get("reused"):
+            click.echo(
+                f"reused the work of {report.cache['reused']} unchanged documents from {out_dir / CACHE_DIR} "
+                f"(redid {report.cache['redone']}; --clean redoes all)"
+            )
         if report.conflicts:
             with_conflicts = [c for c in report.conflicts if c["conflicts"]]
             click.echo(
