@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import functools
 import hashlib
+import os
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -869,21 +870,29 @@ def parse_zip_member(path: Path, index: int) -> Iterator[Trial | RecordParseErro
     By position, not name: an archive may hold two members of one name. The zip stays open in the
     process (its directory is read once, not once a member).
     """
-    stat = path.stat()
-    zf, members = _opened_zip(str(path), stat.st_mtime_ns, stat.st_size)
+    zf, members = _zip_in_this_process(path)
     yield from _read_member(zf, members[index], path)
 
 
 def zip_member_digest(path: Path, index: int) -> str:
     """The SHA-256 of document member `index`'s bytes (its source document's digest)."""
-    stat = path.stat()
-    zf, members = _opened_zip(str(path), stat.st_mtime_ns, stat.st_size)
+    zf, members = _zip_in_this_process(path)
     return _member_source(zf, members[index], path.name).sha256
 
 
+def _zip_in_this_process(path: Path) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+    stat = path.stat()
+    return _opened_zip(str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size, os.getpid())
+
+
 @functools.lru_cache(maxsize=2)
-def _opened_zip(name: str, mtime_ns: int, size: int) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
-    """An open zip and its document members, kept per process (keyed by the file's change time and size)."""
+def _opened_zip(
+    name: str, inode: int, mtime_ns: int, size: int, pid: int
+) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+    """An open zip and its document members, kept per process: the directory is read once, not once a member.
+
+    Keyed by the process id too: a forked worker must not read through its parent's file offset.
+    """
     zf = _open_zip(Path(name))
     return zf, _documents_in(zf, name)
 
