@@ -157,14 +157,16 @@ def mesh_tree(path: Path = MESH) -> dict[str, tuple[str, list[str]]]:
 class Generator:
     """Studies of the realistic corpus, one by one (deterministic for a seed)."""
 
-    def __init__(self, size: int, seed: int = 7, templates: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, size: int, seed: int = 7, templates: list[dict[str, Any]] | None = None, mesh: Path = MESH
+    ) -> None:
         self.templates = templates if templates is not None else registry_studies()
         real: dict[str, Counter[str]] = {kind: Counter() for kind in KINDS}
         for study in self.templates:
             for kind, names in names_of(study).items():
                 real[kind].update(set(names))
         self.vocabulary = {kind: Vocabulary(real[kind], int(VOCABULARY[kind] * size)) for kind in KINDS}
-        self.mesh = mesh_tree()
+        self.mesh = mesh_tree(mesh)
         self.rng = random.Random(seed)
         self.size = size
 

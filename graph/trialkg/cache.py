@@ -26,7 +26,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from trialkg import __version__
 from trialkg.resources import data_dir
 
 #: The cache's folder inside a build's output folder.
@@ -48,7 +47,7 @@ def fingerprint(extras: Iterable[str] = ()) -> str:
     try:
         version = metadata.version("trialkg")
     except metadata.PackageNotFoundError:
-        version = __version__
+        version = "(not installed: the code digest stands for it)"
     digest.update(f"trialkg {version}\n".encode())
     for root in dict.fromkeys([_PACKAGE, data_dir("ontology"), data_dir("shapes")]):
         for path in sorted(root.rglob("*")):
