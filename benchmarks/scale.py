@@ -535,8 +535,8 @@ def main() -> None:
             shutil.rmtree(one_out, ignore_errors=True)
         r["refresh"] = refresh_build(corpus, out, args.jobs, 0.01, check=size <= args.check_refresh_max)
         print(f"   refreshed: {json.dumps(r['refresh'])}", file=sys.stderr, flush=True)
+        samples[size] = sample_trials(out / "oxigraph", queries)
         if not args.no_queries:
-            samples[size] = sample_trials(out / "oxigraph", queries)
             r["queries"] = fast_queries(out, samples[size], args.ranked, size <= args.ranked_max)
             print(f"   queried in-process: {json.dumps(r['queries'])}", file=sys.stderr, flush=True)
             r["served"] = served_queries(out, samples[size])
