@@ -1,19 +1,26 @@
-"""Registry scale: build, export, store, load and query figures at 1k / 10k / 100k trials, fast path vs naive path.
+"""Registry scale: build (worker path, end to end, refresh), export, store, load and query figures, fast vs naive.
 
-The corpus is the real registry records in ../shared/ctgov (API v2 JSON) replicated with rewritten
-NCT ids (NCT9RRRNNNN: replica RRR of study NNNN), in pages of 100 studies as the registry's API
-returns them, so the records stay realistic and every trial is distinct.
+The corpus is `benchmarks/scale_corpus.py`'s: real registry records as templates with conditions,
+interventions, sponsors and sites renamed by a Zipf draw and MeSH ids remapped to tree siblings, in
+the registry's bulk-download layout (one zip, one JSON file per study), so most entities are rare
+and a few common, as in the registry.
 
 Fast path: `trialkg build` (worker processes, compiled SHACL shapes, Oxigraph serialisers and
 store), queries on the on-disk Oxigraph store in-process and through an `oxigraph` server.
+Worker path: the build's "read, map, validate, serialise" step alone (no store, no joins).
+Refresh: the build again into the same folder after 1% of the studies changed (the cache reuses
+the other 99%). Baseline: with `--baseline-python`, the same builds by another installation of
+trialkg (e.g. the code before a change), in the same run, for before/after ratios.
 Naive path: the same N-Quads into trialkg's rdflib back end (`benchmarks/rdflib_baseline.py`, the
 in-memory Dataset), rdflib's Turtle serialiser and SPARQL engine, the same query through the same
 interface (run only up to --naive-max trials: at 100k it needs tens of GB).
 
-    python benchmarks/scale.py --sizes 1000 10000 100000 --work /tmp/trialkg-scale
+    python benchmarks/scale.py --sizes 10000 100000 --work /tmp/trialkg-scale \
+        [--baseline-python /path/to/old/venv/bin/python] [--no-queries]
 
-Prints one table, sizes side by side. Peak RSS is the whole process tree's (parent + workers),
-sampled every 0.1 s from /proc.
+Prints one table, sizes side by side, and the projection to the registry's 580,000 trials. Peak RSS
+is the whole process tree's (parent + workers), sampled every 0.1 s from /proc; CPU seconds are the
+tree's user + system time (steadier than wall time on a shared machine).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -35,53 +43,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CTGOV = ROOT.parent / "shared" / "ctgov"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+REGISTRY = 580_000
 RELATED_QUERY = (ROOT / "graph" / "trialkg" / "queries" / "related_by_shared_entities.rq").read_text()
 TRIAL_CLASS = "https://w3id.org/trialkg/ontology#Trial"
-PAGE = 100
 
 
 # ------------------------------------------------------------------------------------------- corpus
 
 
-def registry_studies() -> list[str]:
-    """Every distinct API v2 study in ../shared/ctgov, as JSON text."""
-    seen: dict[str, str] = {}
-    for path in sorted(CTGOV.rglob("*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            continue
-        items = data if isinstance(data, list) else data.get("studies", [data]) if isinstance(data, dict) else []
-        for study in items:
-            nct = study.get("protocolSection", {}).get("identificationModule", {}) if isinstance(study, dict) else {}
-            nct_id = nct.get("nctId") if isinstance(nct, dict) else None
-            if isinstance(nct_id, str) and re.fullmatch(r"NCT\d{8}", nct_id) and nct_id not in seen:
-                seen[nct_id] = json.dumps(study, ensure_ascii=False)
-    return [seen[k] for k in sorted(seen)]
+def make_corpus(size: int, work: Path) -> Path:
+    """The realistic corpus of `size` studies as a bulk zip (cached in `work`)."""
+    from scale_corpus import write_zip
 
-
-def make_corpus(size: int, folder: Path) -> Path:
-    """`size` studies in pages of PAGE, NCT ids rewritten so that each is distinct (cached)."""
-    done = folder / ".complete"
-    if done.exists():
-        return folder
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    studies = registry_studies()
-    ids = [re.search(r'"nctId": "(NCT\d{8})"', s).group(1) for s in studies]  # type: ignore[union-attr]
-    page: list[str] = []
-    pages = 0
-    for n in range(size):
-        replica, index = divmod(n, len(studies))
-        new_id = f"NCT9{replica:03d}{index:04d}"
-        page.append(studies[index].replace(ids[index], new_id))
-        if len(page) == PAGE or n == size - 1:
-            pages += 1
-            (folder / f"page-{pages:05d}.json").write_text("[" + ",\n".join(page) + "]", encoding="utf-8")
-            page = []
-    done.write_text(str(size))
-    return folder
+    path = work / f"corpus-{size}.zip"
+    if not path.exists():
+        work.mkdir(parents=True, exist_ok=True)
+        write_zip(size, path)
+    return path
 
 
 # ------------------------------------------------------------------------------------------- measuring
@@ -110,7 +89,8 @@ def tree_rss(pid: int) -> int:
 
 
 def run_measured(cmd: list[str], **kwargs) -> tuple[subprocess.CompletedProcess, float, int]:
-    """Run `cmd`; (result, wall seconds, peak RSS of its process tree)."""
+    """Run `cmd`; (result, wall seconds, peak RSS of its process tree); CPU seconds of the tree in CPU[-1]."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
     peak = [0]
@@ -124,7 +104,13 @@ def run_measured(cmd: list[str], **kwargs) -> tuple[subprocess.CompletedProcess,
     sampler.start()
     out, err = proc.communicate()
     sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err), time.perf_counter() - start, peak[0]
+
+
+#: CPU seconds (user + system) of each run_measured call's process tree, the last one last.
+CPU: list[float] = []
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -192,21 +178,56 @@ def bound(query: str, trial: str) -> str:
 # ------------------------------------------------------------------------------------------- steps
 
 
-def fast_build(corpus: Path, out: Path, jobs: int) -> dict:
-    shutil.rmtree(out, ignore_errors=True)
+def fast_build(corpus: Path, out: Path, jobs: int, *, python: str = sys.executable, clean: bool = True) -> dict:
+    """`trialkg build` of `corpus` into `out` in a new process (its start included); `clean`: a fresh folder."""
+    if clean:
+        shutil.rmtree(out, ignore_errors=True)
     result, seconds, peak = run_measured(
-        [sys.executable, "-m", "trialkg", "build", str(corpus), "--out", str(out), "--jobs", str(jobs), "--json"]
+        [python, "-m", "trialkg", "build", str(corpus), "--out", str(out), "--jobs", str(jobs), "--json"]
     )
     if result.returncode not in (0, 1):
         raise SystemExit(f"build failed: {result.stderr[-2000:]}")
     report = json.loads(result.stdout)
     triples = sum(d["triples"] for d in report["documents"])
     return {
-        "trials": report["trials"], "triples": triples, "seconds": seconds, "peak_rss": peak,
-        "timings": report["timings"], "violations": report["shacl"]["violations"],
+        "trials": report["trials"], "triples": triples, "seconds": seconds, "peak_rss": peak, "cpu": CPU[-1],
+        "timings": report["timings"], "violations": report["shacl"]["violations"], "cache": report.get("cache", {}),
         "store_bytes": sum(f.stat().st_size for f in (out / "oxigraph").rglob("*") if f.is_file()),
         "sizes": {p.name: p.stat().st_size for p in out.glob("trialkg.*")},
     }  # fmt: skip
+
+
+def refresh_build(corpus: Path, out: Path, jobs: int, share: float, check: bool) -> dict:
+    """The build again into `out` (which holds the build of `corpus`) after `share` of the studies changed.
+
+    The changed zip takes the corpus's path (the build reads the same input as a daily refresh would),
+    then the original is put back. `check`: also a clean build of the changed corpus, compared byte for byte.
+    """
+    from scale_corpus import changed_copy
+
+    original = corpus.with_name(corpus.name + ".orig")
+    changed, count = changed_copy(corpus, corpus.with_name(corpus.name + ".changed"), share)
+    corpus.replace(original)
+    try:
+        changed.replace(corpus)
+        figures = fast_build(corpus, out, jobs, clean=False)
+        if check:
+            clean_out = out.with_name(out.name + "-clean")
+            fast_build(corpus, clean_out, jobs)
+            figures["identical_to_clean"] = identical(out, clean_out)
+            shutil.rmtree(clean_out, ignore_errors=True)
+    finally:
+        original.replace(corpus)
+    figures["changed"] = count
+    return figures
+
+
+def identical(one: Path, other: Path) -> bool:
+    """Whether two build folders hold the same bytes in every published file."""
+    names = sorted(p.name for p in one.iterdir() if p.is_file())
+    return names == sorted(p.name for p in other.iterdir() if p.is_file()) and all(
+        (one / n).read_bytes() == (other / n).read_bytes() for n in names
+    )
 
 
 def sample_trials(store_dir: Path, n: int) -> list[str]:
@@ -373,6 +394,15 @@ def ms(pair: tuple[float, float]) -> str:
     return f"{pair[0]:.1f} / {pair[1]:.1f} ms"
 
 
+WORKER_STEP = "read, map, validate, serialise"
+
+
+def _steps(timings: dict[str, float]) -> tuple[float, float, float]:
+    """(worker path, joining the exports, the store) seconds of a build's timings."""
+    exports = sum(v for k, v in timings.items() if k.startswith("export") or k == "shared-node triples")
+    return timings[WORKER_STEP], exports, timings["store load + merge check"]
+
+
 def rows(results: dict[int, dict]) -> Iterator[tuple[str, ...]]:
     sizes = sorted(results)
 
@@ -385,12 +415,52 @@ def rows(results: dict[int, dict]) -> Iterator[tuple[str, ...]]:
                 cells.append("-")
         return (label, *cells)
 
+    def worker(b: dict) -> float:
+        return b["trials"] / b["timings"][WORKER_STEP]
+
+    def e2e(b: dict) -> float:
+        return b["trials"] / b["seconds"]
+
     yield ("", *(f"{s:,} trials" for s in sizes))
     yield row("triples", lambda r: f"{r['build']['triples']:,}")
-    yield row("FAST build wall time (read+map+SHACL+export+store)", lambda r: f"{r['build']['seconds']:.1f} s")
-    yield row("  trials/s", lambda r: f"{r['build']['trials'] / r['build']['seconds']:,.0f}")
+    yield row(
+        "FAST build wall time (process start, read+map+SHACL+export+store)", lambda r: f"{r['build']['seconds']:.1f} s"
+    )
+    yield row("  end to end trials/s", lambda r: f"{e2e(r['build']):,.0f}")
+    yield row("  worker path trials/s (read, link, criteria, map, validate, serialise)",
+              lambda r: f"{worker(r['build']):,.0f}")  # fmt: skip
+    yield row(
+        "  CPU ms per trial (process tree, user+system)",
+        lambda r: f"{1000 * r['build']['cpu'] / r['build']['trials']:.1f}",
+    )
     yield row("  triples/s", lambda r: f"{r['build']['triples'] / r['build']['seconds']:,.0f}")
     yield row("  peak RSS (all processes)", lambda r: mb(r["build"]["peak_rss"]))
+    yield row("BASELINE build (--baseline-python) wall time", lambda r: f"{r['baseline']['seconds']:.1f} s")
+    yield row("  end to end trials/s", lambda r: f"{e2e(r['baseline']):,.0f}")
+    yield row("  worker path trials/s", lambda r: f"{worker(r['baseline']):,.0f}")
+    yield row("  CPU ms per trial", lambda r: f"{1000 * r['baseline']['cpu'] / r['baseline']['trials']:.1f}")
+    yield row("  peak RSS (all processes)", lambda r: mb(r["baseline"]["peak_rss"]))
+    yield row("  same output bytes as FAST", lambda r: "yes" if r["baseline"]["identical"] else "NO")
+    yield row("FAST / BASELINE end to end", lambda r: f"{e2e(r['build']) / e2e(r['baseline']):.2f}x")
+    yield row("FAST / BASELINE worker path", lambda r: f"{worker(r['build']) / worker(r['baseline']):.2f}x")
+    yield row("ONE worker (--jobs 1) worker path trials/s", lambda r: f"{worker(r['one_worker']):,.0f}")
+    yield row("  all workers / one worker", lambda r: f"{worker(r['build']) / worker(r['one_worker']):.2f}x")
+    yield row("REFRESH after 1% changed: wall time", lambda r: f"{r['refresh']['seconds']:.1f} s "
+              f"({r['refresh']['changed']:,} studies changed)")  # fmt: skip
+    yield row(
+        "  share of the full build's time", lambda r: f"{100 * r['refresh']['seconds'] / r['build']['seconds']:.1f}%"
+    )
+    yield row(
+        "  documents reused / redone",
+        lambda r: f"{r['refresh']['cache']['reused']:,} / {r['refresh']['cache']['redone']:,}",
+    )
+    yield row("  worker path / exports / store", lambda r: " / ".join(
+        f"{v:.1f} s" for v in _steps(r["refresh"]["timings"])))  # fmt: skip
+    yield row("  byte-identical to a clean build", lambda r: "yes" if r["refresh"]["identical_to_clean"] else "NO")
+    yield row(f"PROJECTED full build, {REGISTRY:,} trials", lambda r: f"{REGISTRY / e2e(r['build']) / 60:,.0f} min")
+    yield row(f"  baseline, {REGISTRY:,} trials", lambda r: f"{REGISTRY / e2e(r['baseline']) / 60:,.0f} min")
+    yield row(f"PROJECTED refresh (1%), {REGISTRY:,} trials",
+              lambda r: f"{r['refresh']['seconds'] * REGISTRY / r['build']['trials'] / 60:,.1f} min")  # fmt: skip
     yield row("  SHACL violations", lambda r: str(r["build"]["violations"]))
     for step in ("read, map, validate, serialise", "export nq", "shared-node triples", "export nt", "export ttl",
                  "export jsonld", "store load + merge check"):  # fmt: skip
@@ -418,7 +488,7 @@ def rows(results: dict[int, dict]) -> Iterator[tuple[str, ...]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument("--work", type=Path, default=Path("/tmp/trialkg-scale"))
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--naive-max", type=int, default=10000, help="largest size the rdflib path runs at")
@@ -428,6 +498,11 @@ def main() -> None:
     parser.add_argument("--ranked", type=int, default=50, help="trials sampled for ranked `related` latency")
     parser.add_argument("--ranked-max", type=int, default=100000,
                         help="largest size ranked `related` runs at (its entity graph is in memory)")  # fmt: skip
+    parser.add_argument("--baseline-python", help="the python of another trialkg installation, built the same way")
+    parser.add_argument("--one-worker-max", type=int, default=10_000, help="largest size also built with --jobs 1")
+    parser.add_argument("--check-refresh-max", type=int, default=10_000,
+                        help="largest size whose refresh is compared with a clean build, byte for byte")  # fmt: skip
+    parser.add_argument("--no-queries", action="store_true", help="builds only: no query, server or load figures")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--resume", type=Path, help="figures of an earlier run (--json): its sizes are not re-run")
     parser.add_argument("--queries-large", type=int, default=50, help="query sample above 10k trials")
@@ -445,18 +520,31 @@ def main() -> None:
             samples[size] = sample_trials(out / "oxigraph", queries)
             continue
         print(f"== {size:,} trials", file=sys.stderr, flush=True)
-        corpus = make_corpus(size, args.work / f"corpus-{size}")
+        corpus = make_corpus(size, args.work)
         r: dict = {"build": fast_build(corpus, out, args.jobs)}
         print(f"   built: {json.dumps(r['build'])}", file=sys.stderr, flush=True)
+        if args.baseline_python:
+            base_out = args.work / f"out-{size}-baseline"
+            r["baseline"] = fast_build(corpus, base_out, args.jobs, python=args.baseline_python)
+            r["baseline"]["identical"] = identical(out, base_out)
+            shutil.rmtree(base_out, ignore_errors=True)
+            print(f"   baseline: {json.dumps(r['baseline'])}", file=sys.stderr, flush=True)
+        if size <= args.one_worker_max:
+            one_out = args.work / f"out-{size}-one"
+            r["one_worker"] = fast_build(corpus, one_out, 1)
+            shutil.rmtree(one_out, ignore_errors=True)
+        r["refresh"] = refresh_build(corpus, out, args.jobs, 0.01, check=size <= args.check_refresh_max)
+        print(f"   refreshed: {json.dumps(r['refresh'])}", file=sys.stderr, flush=True)
         samples[size] = sample_trials(out / "oxigraph", queries)
-        r["queries"] = fast_queries(out, samples[size], args.ranked, size <= args.ranked_max)
-        print(f"   queried in-process: {json.dumps(r['queries'])}", file=sys.stderr, flush=True)
-        r["served"] = served_queries(out, samples[size])
-        r["load"] = server_load(out, args.work, http=size <= args.http_load_max)
+        if not args.no_queries:
+            r["queries"] = fast_queries(out, samples[size], args.ranked, size <= args.ranked_max)
+            print(f"   queried in-process: {json.dumps(r['queries'])}", file=sys.stderr, flush=True)
+            r["served"] = served_queries(out, samples[size])
+            r["load"] = server_load(out, args.work, http=size <= args.http_load_max)
         results[size] = r
         if args.json:
             args.json.write_text(json.dumps(results, indent=2))
-    for size in [s for s in args.sizes if s <= args.naive_max]:
+    for size in [s for s in args.sizes if s <= args.naive_max and s in samples]:
         print(f"== naive path, {size:,} trials", file=sys.stderr, flush=True)
         results[size]["naive"] = naive_path(
             args.work / f"out-{size}", args.work, samples[size][:20], args.naive_turtle_max

@@ -37,7 +37,7 @@ def room_of(module: str) -> str:
         return "core"
     if module in ("trialkg", "trialkg.api"):
         return "api"
-    if module in ("trialkg.pipeline",):
+    if module in ("trialkg.pipeline", "trialkg.cache"):
         return "pipeline"
     if module == "trialkg.__main__":
         return "cli"

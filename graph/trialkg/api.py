@@ -41,15 +41,18 @@ def build(
     jobs: int = 1,
     shard_size: int | None = None,
     mesh: str | Path | None = None,
+    clean: bool = False,
+    scheduler: str | None = None,
 ) -> BuildReport:
     """Build the graph from files, folders or globs (none: the bundled samples) into `out`, as `trialkg build`.
 
     The report says which documents failed (`report.failed`) and whether the data conforms; nothing raises
-    for a bad document.
+    for a bad document. `clean`: redo every document (no reuse of a previous build's work); `scheduler`: the
+    address of a Dask distributed scheduler to run the per-document work on.
     """
     return build_graph(
         [str(i) for i in inputs], Path(out), formats=formats, jobs=jobs, shard_size=shard_size,
-        mesh=Path(mesh) if mesh else None,
+        mesh=Path(mesh) if mesh else None, clean=clean, scheduler=scheduler,
     )  # fmt: skip
 
 

@@ -21,14 +21,22 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyoxigraph as ox
 
+from trialkg import cache
 from trialkg.errors import TrialkgError
 from trialkg.normalize.enrich import enrich
 from trialkg.normalize.mesh_file import lexicon_with_mesh
-from trialkg.parsers import looks_like_trial_document, parse_file
+from trialkg.parsers import (
+    bulk_zip_members,
+    document_digest,
+    file_digest,
+    looks_like_trial_document,
+    parse_file,
+    parse_zip_member,
+)
 from trialkg.rdf.mapping import MappedTrial, map_trial
 from trialkg.rdf.merge import merged_statements
 from trialkg.rdf.queries import select
@@ -40,7 +48,7 @@ from trialkg.store.counts import GraphCounts, graph_counts
 from trialkg.store.oxigraph import STORE_DIR, load_store, recover_store, replace_store
 from trialkg.validate import compiled as compiled_shapes
 from trialkg.validate import report as validation_report
-from trialkg.validate.results import TrialResult, is_violation, sort_key
+from trialkg.validate.results import ShaclResult, TrialResult, is_violation, sort_key
 
 REPORT_FILE = "build-report.json"
 CONFLICTS_FILE = "conflicts.json"
@@ -76,6 +84,8 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)
     #: What the built graph holds (store/counts.py), counted in the store after the load.
     counts: GraphCounts | None = None
+    #: Documents (bulk-zip members counted one by one) whose work came from the cache, and those redone.
+    cache: dict[str, int] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[DocumentReport]:
@@ -248,6 +258,8 @@ def build(
     jobs: int = 1,
     shard_size: int | None = None,
     mesh: Path | None = None,
+    clean: bool = False,
+    scheduler: str | None = None,
 ) -> BuildReport:
     """Build the graph from `inputs` (no inputs: the bundled samples) and write it under `out_dir`.
 
@@ -256,7 +268,7 @@ def build(
     paths, missing = resolve_inputs(inputs)
     return build_documents(
         paths, out_dir, missing=missing, formats=formats, progress=progress, jobs=jobs, shard_size=shard_size,
-        mesh=mesh, names=source_names(inputs, paths),
+        mesh=mesh, names=source_names(inputs, paths), clean=clean, scheduler=scheduler,
     )  # fmt: skip
 
 
@@ -271,12 +283,17 @@ def build_documents(
     shard_size: int | None = None,
     mesh: Path | None = None,
     names: Mapping[Path, str] | None = None,
+    clean: bool = False,
+    scheduler: str | None = None,
 ) -> BuildReport:
     """Read `paths` one document and one trial at a time into export fragments, then join them and load the store.
 
     With jobs > 1, documents are read, mapped, validated and serialised in that many worker
-    processes; fragments are joined in input order, so the output is the same bytes whatever the
-    number of workers. Memory is bounded by a document's trials in flight, not by the input size.
+    processes (with `scheduler`, on the workers of that Dask cluster); each member of a bulk zip is
+    a document of its own. Fragments are joined in input order, so the output is the same bytes
+    whatever the number of workers. Memory is bounded by a document's trials in flight, not by the
+    input size. The work of every document is kept in the output folder's cache and reused by the
+    next build for every document that did not change (`clean`: forget it and redo everything).
     `names`: how the documents are named in the graph (see `source_names`; default: their file names).
     """
     paths = outside_output(paths, out_dir)
@@ -291,23 +308,28 @@ def build_documents(
         staged = work / "staged"  # every output is made here, then published by rename in one short loop
         staged.mkdir()
         try:
-            stems = [work / f"{n:07d}" for n in range(len(paths))]  # document fragments, in input order
             written_formats = tuple(wanted)  # (N-Triples fragments are always written: the N-Quads join them)
-            tasks = [
-                (path, stem, written_formats, mesh_path, (names or {}).get(path, path.name))
-                for path, stem in zip(paths, stems, strict=True)
-            ]
+            cache_dir = out_dir / cache.CACHE_DIR
+            if clean:
+                cache.clear(cache_dir)
+            salt = cache.fingerprint([*written_formats, file_digest(mesh) if mesh else ""])
+            tasks = document_tasks(paths, work, written_formats, mesh_path, names or {}, cache_dir, salt)
+            stems = [task.stem for task in tasks]  # document fragments, in input order
             clock = _Clock(report.timings)
-            for doc, results in _read_all(tasks, jobs):
+            used: set[str] = set()
+            for doc, results, reused in _documents(tasks, _read_all(tasks, jobs, scheduler), used):
                 report.documents.append(doc)
                 report.shacl.extend(results)
+                report.cache["reused"] = report.cache.get("reused", 0) + reused
                 if progress:
                     progress(doc)
+            report.cache["redone"] = len(tasks) - report.cache.get("reused", 0)
             clock.lap("read, map, validate, serialise")
             report.documents.sort(key=lambda d: d.file)
             if report.trial_count == 0:  # nothing read: a good previous graph is never replaced by an empty one
                 report.kept_previous = True
                 return report
+            report.cache["pruned"] = cache.prune(cache_dir, used)  # only once this build's output will be kept
             merged = _merge_multi_source(stems, work / "merged", written_formats)
             stems.append(work / "merged")
             clock.lap("merge multi-source trials")
@@ -448,12 +470,84 @@ def _remove_leftovers(out_dir: Path) -> None:
     recover_store(out_dir)
 
 
-#: (document, fragment stem, export formats, MeSH file or None, the document's name): all a worker needs, picklable.
-Task = tuple[Path, Path, tuple[str, ...], str | None, str]
-DocumentResult = tuple[DocumentReport, list[TrialResult]]
+class Task(NamedTuple):
+    """All a worker needs to read one document (picklable, for worker processes and cluster workers)."""
+
+    path: Path
+    #: Where the document's fragment files go (this stem and each sink's fragment suffix).
+    stem: Path
+    formats: tuple[str, ...]
+    mesh: str | None
+    #: How the document is named in the graph (see `source_names`).
+    name: str
+    #: The member's position and name when the document is a member of a bulk zip.
+    member: tuple[int, str] | None = None
+    #: The output folder's cache, and the fingerprint of the build's code and settings.
+    cache: Path | None = None
+    salt: str = ""
 
 
-def _read_all(tasks: Sequence[Task], jobs: int) -> Iterator[DocumentResult]:
+#: A document's report, its SHACL results, its cache key (None: not kept) and whether it came from the cache.
+DocumentResult = tuple[DocumentReport, list[TrialResult], str | None, bool]
+
+
+def document_tasks(
+    paths: Sequence[Path],
+    work: Path,
+    formats: tuple[str, ...],
+    mesh: str | None,
+    names: Mapping[Path, str],
+    cache_dir: Path | None,
+    salt: str,
+) -> list[Task]:
+    """One task per document, in input order; a bulk zip becomes one task per member, so every worker reads it."""
+    tasks: list[Task] = []
+    for path in paths:
+        members = None if special_file(path) else bulk_zip_members(path)  # a FIFO is never opened
+        parts: list[tuple[int, str] | None] = list(enumerate(members)) if members else [None]
+        for member in parts:
+            stem = work / f"{len(tasks):07d}"
+            tasks.append(Task(path, stem, formats, mesh, names.get(path, path.name), member, cache_dir, salt))
+    return tasks
+
+
+def _documents(
+    tasks: Sequence[Task], results: Iterable[DocumentResult], used: set[str]
+) -> Iterator[tuple[DocumentReport, list[TrialResult], int]]:
+    """The tasks' results as documents (a bulk zip's members joined into one), with how many came from the cache."""
+    pending: tuple[DocumentReport, list[TrialResult], int] | None = None
+    pending_path: Path | None = None
+    for task, (doc, shacl, key, from_cache) in zip(tasks, results, strict=True):
+        reused = int(from_cache)
+        if key is not None:
+            used.add(key)
+        if task.member is not None and pending is not None and pending_path == task.path:
+            _join_member(pending[0], doc)
+            pending[1].extend(shacl)
+            pending = (pending[0], pending[1], pending[2] + reused)
+            continue
+        if pending is not None:
+            yield pending
+        pending, pending_path = (doc, list(shacl), reused), task.path
+    if pending is not None:
+        yield pending
+
+
+def _join_member(into: DocumentReport, member: DocumentReport) -> None:
+    """Add one bulk-zip member's report to the zip's (the report read as one document names the zip once)."""
+    into.format = member.format or into.format
+    into.trials.extend(member.trials)
+    into.triples += member.triples
+    into.unmapped += member.unmapped
+    into.record_errors.extend(member.record_errors)
+    into.warnings.extend(member.warnings)
+    into.error = into.error or member.error
+
+
+def _read_all(tasks: Sequence[Task], jobs: int, scheduler: str | None = None) -> Iterator[DocumentResult]:
+    if scheduler:
+        yield from _read_on_cluster(tasks, scheduler)
+        return
     if jobs <= 1 or len(tasks) < 2:
         yield from map(read_document, tasks)
         return
@@ -462,13 +556,69 @@ def _read_all(tasks: Sequence[Task], jobs: int) -> Iterator[DocumentResult]:
         yield from pool.map(read_document, tasks, chunksize=4)
 
 
+def _read_on_cluster(tasks: Sequence[Task], scheduler: str) -> Iterator[DocumentResult]:
+    """The tasks on the workers of the Dask cluster at `scheduler`, results in input order.
+
+    The workers must see the inputs, the MeSH file and the output folder at the same paths (a shared
+    file system): they read the documents and write the fragments there, as local workers do.
+    """
+    try:
+        from distributed import Client
+    except ImportError as exc:
+        raise TrialkgError(
+            f"--scheduler {scheduler}: Dask distributed is not installed (pip install 'trialkg[cluster]')"
+        ) from exc
+    try:
+        client = Client(scheduler, timeout=30)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError) as exc:
+        raise TrialkgError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})") from exc
+    # pure=False: two tasks are never the same computation (each has its own fragment stem).
+    with client, client.get_executor(pure=False) as executor:  # type: ignore[no-untyped-call]
+        yield from executor.map(read_document, tasks)
+
+
 #: Trials validated together: SHACL's SPARQL constraints run once per batch, not once per trial.
 BATCH_SIZE = 64
 
 
 def read_document(task: Task) -> DocumentResult:
-    """One document through parse -> map -> validate -> fragments: its report and SHACL results."""
-    path, stem, formats, mesh_path, name = task
+    """One document through parse -> map -> validate -> fragments: its report, SHACL results and cache key.
+
+    With a cache, a document whose key is there is not read: its kept fragments and report are used.
+    """
+    suffixes = export.fragment_suffixes(task.formats)
+    key = None
+    if task.cache is not None and not special_file(task.path):
+        try:
+            member = task.member[0] if task.member else None
+            key = cache.document_key(task.salt, task.path, task.name, task.member[1] if task.member else None,
+                                     document_digest(task.path, member))  # fmt: skip
+        except (OSError, TrialkgError, IndexError):
+            key = None  # unreadable now: read_document reports it, nothing is kept
+        if key is not None:
+            payload = cache.get(task.cache, key, task.stem, suffixes)
+            if payload is not None:
+                return *_from_payload(payload), key, True
+    doc, results = _read_document(task)
+    if key is not None and task.cache is not None and doc.error is None:
+        cache.put(task.cache, key, task.stem, suffixes, _to_payload(doc, results))
+    return doc, results, key, False
+
+
+def _to_payload(doc: DocumentReport, results: Sequence[TrialResult]) -> dict[str, Any]:
+    return {
+        "document": asdict(doc),
+        "shacl": [{"trial": r.trial, "source": r.source, "result": asdict(r.result)} for r in results],
+    }
+
+
+def _from_payload(payload: dict[str, Any]) -> tuple[DocumentReport, list[TrialResult]]:
+    results = [TrialResult(r["trial"], r["source"], ShaclResult(**r["result"])) for r in payload["shacl"]]
+    return DocumentReport(**payload["document"]), results
+
+
+def _read_document(task: Task) -> tuple[DocumentReport, list[TrialResult]]:
+    path, stem, formats, mesh_path, name = task.path, task.stem, task.formats, task.mesh, task.name
     lexicon = lexicon_with_mesh(mesh_path)  # cached per process
     doc = DocumentReport(file=str(path))
     if kind := special_file(path):  # found in a folder: reported, never opened (a FIFO would block)
@@ -490,7 +640,8 @@ def read_document(task: Task) -> DocumentResult:
                     out.add_trial(str(mapped.trial_iri), statements)
 
     try:
-        for trial in parse_file(path, name):
+        trials = parse_file(path, name) if task.member is None else parse_zip_member(path, task.member[0], name)
+        for trial in trials:
             if isinstance(trial, TrialkgError):
                 doc.record_errors.append(str(trial))
                 continue

@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from trialkg import __version__
 from trialkg.apps.related import DEFAULT_SCORER, RELATED_GRAPH, SCORERS, related, write_related_exports, write_relations
+from trialkg.cache import CACHE_DIR
 from trialkg.cli.common import DEFAULT_OUT, errors_exit_2, graph_option, json_option, one_line, print_json
 from trialkg.cli.load import load_command
 from trialkg.cli.output import MAX_COLUMN, cut, record_lines, table
@@ -63,12 +64,24 @@ def main() -> None:
               "holds a /; repeatable), e.g. --include '*.json'.")  # fmt: skip
 @click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
               help="In folders, leave out files matching GLOB (repeatable), e.g. --exclude 'raw/*'.")  # fmt: skip
+@click.option(
+    "--clean", is_flag=True,
+    help="Redo every document: forget the work a previous build into --out kept (by default a document that did "
+    "not change, under the same trialkg, ontology, shapes and lexicon, is not read again).",
+)  # fmt: skip
+@click.option(
+    "--scheduler", metavar="ADDRESS", default=None,
+    help="Run the per-document work on the Dask distributed cluster whose scheduler is at ADDRESS "
+    "(e.g. tcp://10.0.0.5:8786) instead of local worker processes; the workers must see the inputs and --out "
+    "at the same paths.",
+)  # fmt: skip
 @click.option("--verbose", "-v", is_flag=True, help="List every document read, not only the failed ones.")
 @json_option
 @errors_exit_2
 def build(
     inputs: tuple[str, ...], out_dir: Path, formats: tuple[str, ...], jobs: int | None, shard_size: int | None,
-    mesh: Path | None, include: tuple[str, ...], exclude: tuple[str, ...], verbose: bool, as_json: bool,
+    mesh: Path | None, include: tuple[str, ...], exclude: tuple[str, ...], clean: bool, scheduler: str | None,
+    verbose: bool, as_json: bool,
 ) -> None:  # fmt: skip
     """Build the graph from INPUTS: files, folders or globs (none: the bundled sample documents).
 
@@ -97,13 +110,13 @@ def build(
         report = build_documents(
             paths, out_dir, missing=missing, formats=formats or export.FORMATS,
             progress=advance, jobs=jobs or os.cpu_count() or 1, shard_size=shard_size, mesh=mesh,
-            names=source_names(inputs, paths),
+            names=source_names(inputs, paths), clean=clean, scheduler=scheduler,
         )  # fmt: skip
     elapsed = time.perf_counter() - started
     if as_json:
         print_json({
             **report.to_json(), "written": [str(p) for p in report.written], "kept_previous": report.kept_previous,
-            "timings": report.timings,
+            "timings": report.timings, "cache": report.cache,
         })  # fmt: skip
     else:
         listed = verbose or len(report.documents) <= 50
@@ -133,6 +146,11 @@ def build(
         if report.counts:
             click.echo(f"graph: {report.counts.summary()}")
         click.echo(report.summary())
+        if report.cache.get("reused"):
+            click.echo(
+                f"reused the work of {report.cache['reused']} unchanged documents from {out_dir / CACHE_DIR} "
+                f"(redid {report.cache['redone']}; --clean redoes all)"
+            )
         if report.conflicts:
             with_conflicts = [c for c in report.conflicts if c["conflicts"]]
             click.echo(

@@ -15,8 +15,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
+
+import ahocorasick
 
 from trialkg.model import CriterionKind, Trial
 
@@ -432,13 +434,35 @@ class TermMention:
 
 
 def _mentions(text: str, entries: Iterable[tuple[str, re.Pattern[str]]], table: str) -> list[TermMention]:
-    hints, low = lexicon().hints, text.lower()
+    hints, present = lexicon().hints, _hint_words_in(text.lower())
     return [
         TermMention(name, m.start(), m.end(), table)
         for name, p in entries
-        if (words := hints.get(p.pattern, None)) is None or any(w in low for w in words)
+        if (words := hints.get(p.pattern, None)) is None or any(w in present for w in words)
         for m in p.finditer(text)
     ]
+
+
+@lru_cache(maxsize=8)
+def _hint_words_in(low: str) -> frozenset[str]:
+    """Every hint word of the lexicon that occurs in `low`, found in one pass (Aho-Corasick).
+
+    The same test as `word in low` for each hint, once per text instead of once per pattern; the
+    patterns whose hints are absent are never run. Cached: a criterion is searched for each table.
+    """
+    return frozenset(word for _end, word in _hint_automaton().iter(low))
+
+
+@cache
+def _hint_automaton() -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for words in lexicon().hints.values():
+        for word in words or ():
+            automaton.add_word(word, word)
+    if not len(automaton):
+        automaton.add_word("\x00", "\x00")  # an automaton needs one word; no criterion text holds NUL
+    automaton.make_automaton()
+    return automaton
 
 
 def _drop_contained(found: list[TermMention]) -> list[TermMention]:
@@ -452,6 +476,12 @@ def _drop_contained(found: list[TermMention]) -> list[TermMention]:
 
 def _own_names(names: Iterable[str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
     """The trial's own condition or intervention names as extra lexicon entries (exact words only)."""
+    return _own_name_entries(tuple(names))
+
+
+@lru_cache(maxsize=64)
+def _own_name_entries(names: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Compiled once per trial, not once per criterion (every criterion of a trial asks for the same names)."""
     return tuple(
         (name, re.compile(_word(re.escape(name.strip())), re.IGNORECASE))
         for name in dict.fromkeys(names)

@@ -84,11 +84,16 @@ def detect_format(head: str, name: str) -> str:
 
 def source_document(path: Path, fmt: str, name: str | None = None) -> SourceDocument:
     """The document's provenance; `name` is how it is named (its path relative to the input; default its file name)."""
+    return SourceDocument(file_name=name or path.name, format=fmt, sha256=file_digest(path))
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of the file's bytes (a source document's identity)."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
-    return SourceDocument(file_name=name or path.name, format=fmt, sha256=digest.hexdigest())
+    return digest.hexdigest()
 
 
 def _head(path: Path) -> tuple[bytes, str | None]:
@@ -144,3 +149,28 @@ def _parse(path: Path, name: str | None) -> Iterator[Trial | RecordParseError]:
             " (refused unread; no real document of this format is near that size)",
         )  # fmt: skip
     yield from PARSERS[fmt].parse(path, source_document(path, fmt, name))
+
+
+def bulk_zip_members(path: Path) -> list[str] | None:
+    """The document members of the registry's bulk zip at `path`, each of which a build reads as a task of its own.
+
+    None for any other file, and for a zip that cannot be read (read whole, it reports its own error).
+    """
+    try:
+        with path.open("rb") as fh:
+            if fh.read(len(ctgov_json.ZIP_MAGIC)) != ctgov_json.ZIP_MAGIC:
+                return None
+        return ctgov_json.zip_members(path)
+    except (OSError, RecordParseError):
+        return None
+
+
+def parse_zip_member(path: Path, index: int, name: str | None = None) -> Iterator[Trial | RecordParseError]:
+    """The trials of member `index` of `bulk_zip_members(path)`: what `parse_file(path, name)` yields for it."""
+    for item in ctgov_json.parse_zip_member(path, index, name or path.name):
+        yield cap_unmapped(item) if isinstance(item, Trial) else item
+
+
+def document_digest(path: Path, member: int | None = None) -> str:
+    """The SHA-256 of a document's bytes, or of bulk-zip member `member`'s: what a build's cache keys its work on."""
+    return file_digest(path) if member is None else ctgov_json.zip_member_digest(path, member)

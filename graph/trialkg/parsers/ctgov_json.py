@@ -22,6 +22,7 @@ import codecs
 import dataclasses
 import functools
 import hashlib
+import os
 import re
 import zipfile
 import zlib
@@ -919,24 +920,85 @@ def _is_zip_metadata(member: str) -> bool:
     return member.startswith("__MACOSX/") or member.rsplit("/", 1)[-1].startswith("._")
 
 
-def _parse_zip(path: Path, zip_name: str) -> Iterator[Trial | RecordParseError]:
+def _open_zip(path: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(path)
+    except _ZIP_ERRORS as exc:
+        raise RecordParseError(str(path), f"not a readable zip file ({exc})") from exc
+
+
+def _documents_in(zf: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
+    """The members of a zip that are documents, in archive order."""
+    members = [i for i in zf.infolist() if not i.is_dir() and not _is_zip_metadata(i.filename)]
+    if not members:
+        raise RecordParseError(name, "the zip file holds no files")
+    return members
+
+
+def _read_member(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, zip_name: str
+) -> Iterator[Trial | RecordParseError]:
+    """The studies of one zip member; a member that cannot be read is one error, the rest of the zip goes on."""
     name = str(path)
     try:
-        zf = zipfile.ZipFile(path)
+        source = _member_source(zf, info, zip_name, name)
+        yield from _stream(functools.partial(zf.open, info), name, source, info.filename, MAX_MEMBER_BYTES)
+    except RecordParseError as exc:
+        yield exc
     except _ZIP_ERRORS as exc:
-        raise RecordParseError(name, f"not a readable zip file ({exc})") from exc
-    with zf:
-        members = [i for i in zf.infolist() if not i.is_dir() and not _is_zip_metadata(i.filename)]
-        if not members:
-            raise RecordParseError(name, "the zip file holds no files")
-        for info in members:
-            try:
-                source = _member_source(zf, info, zip_name, name)
-                yield from _stream(functools.partial(zf.open, info), name, source, info.filename, MAX_MEMBER_BYTES)
-            except RecordParseError as exc:
-                yield exc
-            except _ZIP_ERRORS as exc:
-                yield RecordParseError(name, f"cannot read the zip member ({exc})", where=info.filename)
+        yield RecordParseError(name, f"cannot read the zip member ({exc})", where=info.filename)
+
+
+def _parse_zip(path: Path, zip_name: str) -> Iterator[Trial | RecordParseError]:
+    with _open_zip(path) as zf:
+        for info in _documents_in(zf, str(path)):
+            yield from _read_member(zf, info, path, zip_name)
+
+
+def zip_members(path: Path) -> list[str]:
+    """The names of the document members of the bulk zip at `path`, in the order `parse` reads them.
+
+    A build makes each member a task of its own (every worker reads the same zip); RecordParseError
+    when the zip as a whole cannot be read.
+    """
+    with _open_zip(path) as zf:
+        return [info.filename for info in _documents_in(zf, str(path))]
+
+
+def parse_zip_member(path: Path, index: int, zip_name: str) -> Iterator[Trial | RecordParseError]:
+    """The studies of document member `index` (of `zip_members`) of the bulk zip named `zip_name`.
+
+    What `parse` yields for that member. By position, not name: an archive may hold two members of
+    one name. The zip stays open in the process (its directory is read once, not once a member).
+    """
+    zf, members = _zip_in_this_process(path)
+    yield from _read_member(zf, members[index], path, zip_name)
+
+
+def zip_member_digest(path: Path, index: int) -> str:
+    """The SHA-256 of document member `index`'s bytes (its source document's digest)."""
+    zf, members = _zip_in_this_process(path)
+    try:
+        return _member_source(zf, members[index], path.name, str(path)).sha256
+    except _ZIP_ERRORS as exc:  # a damaged member: reading it reports the same, as one error of the zip
+        raise RecordParseError(str(path), f"cannot read the zip member ({exc})", where=members[index].filename) from exc
+
+
+def _zip_in_this_process(path: Path) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+    stat = path.stat()
+    return _opened_zip(str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size, os.getpid())
+
+
+@functools.lru_cache(maxsize=2)
+def _opened_zip(
+    name: str, inode: int, mtime_ns: int, size: int, pid: int
+) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+    """An open zip and its document members, kept per process: the directory is read once, not once a member.
+
+    Keyed by the process id too: a forked worker must not read through its parent's file offset.
+    """
+    zf = _open_zip(Path(name))
+    return zf, _documents_in(zf, name)
 
 
 def sniff(head: str) -> int:

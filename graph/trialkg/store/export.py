@@ -540,6 +540,12 @@ def fragment_sinks(formats: Iterable[str]) -> list[Sink]:
     return [sink for name, sink in SINKS.items() if name in wanted and sink.fragment is not None]
 
 
+def fragment_suffixes(formats: Iterable[str]) -> list[str]:
+    """Every fragment file a worker may write for one document with `formats` (the build's cache keeps them all)."""
+    sinks = [sink.fragment_suffix for sink in fragment_sinks(formats)]
+    return [*sinks, SHARED_SUFFIX, NAMED_SUFFIX, INDEX_SUFFIX]
+
+
 # ---------------------------------------------------------------------------------------------- worker side
 
 
